@@ -1,0 +1,37 @@
+"""API authentication: bearer tokens for integrations, the session for the browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from medspa.accounts.services import api_token_authenticate
+
+
+class BearerTokenAuth(HttpBearer):
+    openapi_description = "Token from POST /api/v1/auth/token, sent as `Authorization: Bearer <token>`."
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class ActiveSessionAuth(SessionAuth):
+    """Django's session (CSRF-checked on unsafe methods) for an active user. A request that
+    carries an Authorization header is judged by that header alone: a revoked or wrong token
+    never falls back to the browser's session."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if request.headers.get("Authorization"):
+            return None
+        user = request.user
+        if user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+api_auth = [BearerTokenAuth(), ActiveSessionAuth()]

@@ -1,0 +1,19 @@
+"""The REST API root at /api/v1: mounts each app's router."""
+
+from ninja import NinjaAPI
+
+from medspa.accounts.api import router as accounts_router
+from medspa.accounts.auth import api_auth
+from medspa.core.api import install_error_handlers
+
+api = NinjaAPI(
+    title="medspa API",
+    version="1.0.0",
+    description="REST API of medspa. Authenticate with `POST /api/v1/auth/token` and send "
+    "`Authorization: Bearer <token>`, or use the browser session. Lists return "
+    "`{items, count}` and take `limit`/`offset`; errors are RFC 9457 problem JSON.",
+    auth=api_auth,
+    urls_namespace="api-1.0.0",
+)
+install_error_handlers(api)
+api.add_router("", accounts_router)

@@ -1,0 +1,18 @@
+"""Data sets for ``medspa seed``. Each app contributes a ``demo`` function; running twice changes
+nothing (every row is looked up by its natural key first)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from medspa.accounts import demo as accounts_demo
+from medspa.organization import demo as organization_demo
+
+
+@transaction.atomic
+def run(dataset: str, *, password: str) -> list[tuple[str, str]]:
+    """Load ``dataset``; returns the demo logins as (username, role)."""
+    if dataset != "demo":
+        raise ValueError(f"unknown data set {dataset!r}")
+    _organisation, branches = organization_demo.seed()
+    return accounts_demo.seed(branches=branches, password=password)

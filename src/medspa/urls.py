@@ -1,0 +1,17 @@
+from django.urls import include, path, re_path
+
+from medspa.api import api
+from medspa.core.views import pages
+
+urlpatterns = [
+    path("", include("medspa.core.urls")),
+    path("accounts/", include("medspa.accounts.urls")),
+    path("api/v1/", api.urls),
+    re_path(r"^api/", pages.page_not_found),
+    path("healthz", pages.healthz, name="healthz"),
+]
+
+handler400 = "medspa.core.views.pages.bad_request"
+handler403 = "medspa.core.views.pages.permission_denied"
+handler404 = "medspa.core.views.pages.page_not_found"
+handler500 = "medspa.core.views.pages.server_error"

@@ -1,0 +1,21 @@
+"""Fast settings for the test suite (PostgreSQL when DATABASE_URL is set, else SQLite)."""
+
+import os
+from pathlib import Path
+
+_root = Path(__file__).resolve().parent.parent
+os.environ.setdefault("SECRET_KEY", "medspa-tests-only-not-secret")
+os.environ.setdefault("MEDSPA_VAR_DIR", str(_root / "var" / "test"))
+
+from medspa.settings import *  # noqa: E402, F403
+from medspa.settings import DATABASES, VAR_DIR  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+LANGUAGE_CODE = "zh-hans"
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory: the worker test runs a second process against the same database.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
