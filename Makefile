@@ -14,7 +14,7 @@ test: install check
 install:
 	@scripts/bootstrap
 
-check: lint
+check: lint docs
 	$(VENV)/mypy
 	SECRET_KEY=check $(VENV)/medspa manage check
 	SECRET_KEY=check $(VENV)/medspa manage makemigrations --check --dry-run
@@ -31,4 +31,4 @@ messages:
 	cd src/medspa && SECRET_KEY=build ../../$(VENV)/medspa manage makemessages -l zh_Hans --no-location --ignore "migrations/*"
 
 docs:
-	$(VENV)/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(VENV)/mkdocs build --strict -q -d var/site

@@ -7,7 +7,12 @@ from medspa.accounts.models import User
 from medspa.organization.models import Branch
 from tests.factories import BranchFactory, OrganisationFactory, UserFactory
 
-TOKEN_PERMS = ["accounts.view_apitoken", "accounts.add_apitoken", "accounts.delete_apitoken"]
+TOKEN_PERMS = [
+    "accounts.view_apitoken",
+    "accounts.add_apitoken",
+    "accounts.change_apitoken",
+    "accounts.delete_apitoken",
+]
 
 
 @pytest.fixture

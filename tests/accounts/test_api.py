@@ -212,3 +212,22 @@ def test_openapi_and_docs(client, db):
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+def test_rename_via_api(client, token_user, user):
+    issued = services.api_token_create(actor=token_user, name="old", days=1)
+    url = f"/api/v1/tokens/{issued.token.pk}"
+    response = client.patch(
+        url,
+        data=json.dumps({"name": "新名称"}),
+        content_type="application/json",
+        headers=bearer(issued.secret),
+    )
+    assert response.status_code == 200
+    assert response.json()["name"] == "新名称"
+    response = client.patch(
+        url, data=json.dumps({"name": "   "}), content_type="application/json", headers=bearer(issued.secret)
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "name", "message": "请填写令牌名称。"}]
+    assert ApiToken.objects.get().name == "新名称"

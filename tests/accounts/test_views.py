@@ -203,3 +203,35 @@ def test_htmx_form_success_redirects_with_a_header(logged_in, token_user):
     )
     assert response.status_code == 204
     assert response["HX-Redirect"] == reverse("accounts:token_detail", args=[token.pk])
+
+
+def test_rename_through_the_edit_page(logged_in, token_user, user, branch):
+    token = services.api_token_create(actor=token_user, name="old", days=1).token
+    url = reverse("accounts:token_edit", args=[token.pk])
+    assert logged_in(user).get(url).status_code == 403
+    other = UserFactory(branches=[branch], perms=TOKEN_PERMS)
+    assert logged_in(other).post(url, {"name": "hijack"}).status_code == 404
+
+    client = logged_in(token_user)
+    form = client.get(url).content.decode()
+    assert 'value="old"' in form
+    response = client.post(url, {"name": "  "})
+    assert response.status_code == 422
+    assert "此项为必填项。" in response.content.decode()
+    response = client.post(url, {"name": "新名称"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("accounts:token_detail", args=[token.pk])
+    assert "令牌已重命名。" in response.content.decode()
+    token.refresh_from_db()
+    assert token.name == "新名称"
+
+
+def test_rename_service_rules(token_user):
+    from medspa.core.errors import NotFound, ValidationError
+
+    token = services.api_token_create(actor=token_user, name="old", days=1).token
+    with pytest.raises(ValidationError):
+        services.api_token_rename(actor=token_user, token_id=token.pk, name="")
+    with pytest.raises(NotFound):
+        services.api_token_rename(actor=token_user, token_id=-1, name="x")
+    assert services.api_token_rename(actor=token_user, token_id=token.pk, name="new").name == "new"
+    assert ApiToken.objects.get().name == "new"

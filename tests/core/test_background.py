@@ -81,33 +81,29 @@ def test_worker_writes_a_heartbeat_while_running():
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_scheduler_registers_the_purge_job_and_stops_on_sigterm():
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "medspa.cli", "scheduler"],
-        env=child_env(),
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    lines: list[str] = []
-    try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if "Scheduler started" in line:
-                break
-        output = "".join(lines)
-        assert 'Added job "purge_expired_credentials"' in output
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-    assert proc.returncode == 0
+def test_scheduler_registers_the_purge_job_and_stops_on_sigterm(tmp_path):
+    log = tmp_path / "scheduler.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "medspa.cli", "scheduler"],
+            env=child_env(),
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and "Scheduler started" not in log.read_text():
+                time.sleep(0.1)
+            time.sleep(0.5)  # let it settle into its wait loop
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+    output = log.read_text()
+    assert 'Added job "purge_expired_credentials"' in output, output
+    assert "Scheduler has been shut down" in output, output
+    assert proc.returncode == 0, output
 
 
 def test_purge_task_is_scheduled_daily_in_shanghai_time():

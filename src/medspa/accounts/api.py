@@ -6,7 +6,14 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from medspa.accounts import selectors, services
-from medspa.accounts.schemas import MeOut, TokenIssuedOut, TokenListOut, TokenLoginIn, TokenOut
+from medspa.accounts.schemas import (
+    MeOut,
+    TokenIssuedOut,
+    TokenListOut,
+    TokenLoginIn,
+    TokenOut,
+    TokenRenameIn,
+)
 from medspa.core.api import ListParams, page
 from medspa.core.errors import PermissionDenied
 
@@ -45,6 +52,11 @@ def token_list(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any
     if not user.has_perm("accounts.view_apitoken"):
         raise PermissionDenied()
     return page(selectors.api_tokens_for(user), params)
+
+
+@router.patch("/tokens/{token_id}", response=TokenOut, summary="Rename one of my API tokens")
+def token_rename(request: HttpRequest, token_id: int, payload: TokenRenameIn) -> Any:
+    return services.api_token_rename(actor=request.auth, token_id=token_id, name=payload.name)  # type: ignore[attr-defined]
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut, summary="Revoke one of my API tokens")

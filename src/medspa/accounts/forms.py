@@ -29,3 +29,7 @@ class ApiTokenForm(forms.Form):
         max_value=settings.API_TOKEN_MAX_DAYS,
         initial=settings.API_TOKEN_DEFAULT_DAYS,
     )
+
+
+class ApiTokenRenameForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)

@@ -17,7 +17,12 @@ BUILTIN_ROLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "sysadmin",
         SYSTEM_ADMIN,
-        ("accounts.view_apitoken", "accounts.add_apitoken", "accounts.delete_apitoken"),
+        (
+            "accounts.view_apitoken",
+            "accounts.add_apitoken",
+            "accounts.change_apitoken",
+            "accounts.delete_apitoken",
+        ),
     ),
     ("secadmin", SECURITY_ADMIN, ()),
     ("auditor", AUDIT_ADMIN, ()),

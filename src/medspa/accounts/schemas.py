@@ -17,6 +17,10 @@ class TokenIssuedOut(Schema):
     expires_at: LocalDateTime
 
 
+class TokenRenameIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+
+
 class TokenOut(Schema):
     id: int
     name: str

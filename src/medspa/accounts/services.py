@@ -86,6 +86,18 @@ def api_token_login(
 
 
 @transaction.atomic(durable=True)
+def api_token_rename(*, actor: User, token_id: int, name: str) -> ApiToken:
+    """Change the label of one of the actor's tokens (the secret and validity stay)."""
+    _require(actor, "accounts.change_apitoken")
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
+    if token is None:
+        raise NotFound()
+    token.name = _validate_token_input(name, 1)
+    token.save(update_fields=["name", "updated_at"])
+    return token
+
+
+@transaction.atomic(durable=True)
 def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
     """Revoke one of the actor's tokens; revoking twice is harmless."""
     _require(actor, "accounts.delete_apitoken")

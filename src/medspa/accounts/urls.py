@@ -11,5 +11,6 @@ urlpatterns = [
     path("tokens/", views.ApiTokenListView.as_view(), name="token_list"),
     path("tokens/new/", views.ApiTokenCreateView.as_view(), name="token_create"),
     path("tokens/<int:pk>/", views.ApiTokenDetailView.as_view(), name="token_detail"),
+    path("tokens/<int:pk>/edit/", views.ApiTokenEditView.as_view(), name="token_edit"),
     path("tokens/<int:pk>/revoke/", views.ApiTokenRevokeView.as_view(), name="token_revoke"),
 ]

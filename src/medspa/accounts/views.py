@@ -16,11 +16,17 @@ from django.views.decorators.http import require_POST
 
 from medspa.accounts import selectors, services
 from medspa.accounts.filtersets import ApiTokenFilterSet
-from medspa.accounts.forms import ApiTokenForm, LoginForm
+from medspa.accounts.forms import ApiTokenForm, ApiTokenRenameForm, LoginForm
 from medspa.accounts.models import ApiToken
 from medspa.accounts.tables import ApiTokenTable
 from medspa.core.errors import DomainError
-from medspa.core.views.generic import ObjectCreateView, ObjectDeleteView, ObjectDetailView, ObjectListView
+from medspa.core.views.generic import (
+    ObjectCreateView,
+    ObjectDeleteView,
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectListView,
+)
 
 TOKENS = (gettext_lazy("API tokens"), "accounts:token_list")
 
@@ -63,8 +69,11 @@ class ApiTokenDetailView(ObjectDetailView):
     )
 
     def extra_context(self, obj: Any) -> dict[str, Any]:
-        can_revoke = obj.revoked_at is None and self.request.user.has_perm("accounts.delete_apitoken")
-        return {"can_revoke": can_revoke}
+        user = self.request.user
+        return {
+            "can_revoke": obj.revoked_at is None and user.has_perm("accounts.delete_apitoken"),
+            "can_rename": obj.revoked_at is None and user.has_perm("accounts.change_apitoken"),
+        }
 
 
 class ApiTokenCreateView(ObjectCreateView):
@@ -89,6 +98,25 @@ class ApiTokenCreateView(ObjectCreateView):
         response = render(self.request, "accounts/token_created.html", context, status=201)
         response["Cache-Control"] = "no-store"
         return response
+
+
+class ApiTokenEditView(ObjectEditView):
+    permissions = ("accounts.view_apitoken", "accounts.change_apitoken")
+    title = gettext_lazy("Rename API token")
+    breadcrumbs = (TOKENS,)
+    getter = selectors.api_token_get_for
+    form_class = ApiTokenRenameForm
+    success_message = gettext_lazy("The token was renamed.")
+
+    def perform(self, form: forms.Form) -> ApiToken:
+        return services.api_token_rename(
+            actor=self.request.user,  # type: ignore[arg-type]
+            token_id=self.get_object().pk,
+            name=form.cleaned_data["name"],
+        )
+
+    def success_url(self, result: ApiToken) -> str:
+        return reverse("accounts:token_detail", args=[result.pk])
 
 
 class ApiTokenRevokeView(ObjectDeleteView):

@@ -68,7 +68,7 @@ def health_report() -> tuple[bool, dict[str, Any]]:
     body = {
         "status": "ok" if healthy else "error",
         "checks": {name: {"ok": c.ok, **c.detail} for name, c in checks.items()},
-        "time": timezone.now().isoformat(),
+        "time": timezone.localtime().isoformat(),
     }
     return healthy, body
 

@@ -3,7 +3,15 @@ from django.db import migrations
 
 # Frozen copy: later changes to roles.py need their own migration.
 ROLES = (
-    ("系统管理员", ("accounts.view_apitoken", "accounts.add_apitoken", "accounts.delete_apitoken")),
+    (
+        "系统管理员",
+        (
+            "accounts.view_apitoken",
+            "accounts.add_apitoken",
+            "accounts.change_apitoken",
+            "accounts.delete_apitoken",
+        ),
+    ),
     ("安全管理员", ()),
     ("审计管理员", ()),
     ("院长", ()),
