@@ -140,7 +140,14 @@ def test_token_list_shape_limit_offset(client, token_user):
 
 
 @pytest.mark.parametrize(
-    ("query", "field"), [("limit=0", "limit"), ("limit=201", "limit"), ("offset=-1", "offset")]
+    ("query", "field"),
+    [
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("offset=-1", "offset"),
+        ("offset=9223372036854775808", "offset"),  # found by the fuzz test: overflowed SQLite, 500
+        ("limit=abc", "limit"),
+    ],
 )
 def test_token_list_bad_paging_is_422(client, token_user, query, field):
     secret = services.api_token_create(actor=token_user, name="t", days=1).secret

@@ -48,6 +48,25 @@ def test_menu_for_filters_by_permission(user, token_user):
     assert menu.menu_for(None) == []
 
 
+def test_menu_keeps_each_group_together(token_user, monkeypatch):
+    monkeypatch.setattr(menu, "_registry", {})
+    menu.register(menu.MenuItem(key="a", label="A", url_name="core:home", order=1, group="G1"))
+    menu.register(menu.MenuItem(key="b", label="B", url_name="core:home", order=2, group="G2"))
+    menu.register(menu.MenuItem(key="c", label="C", url_name="core:home", order=3, group="G1"))
+    menu.register(menu.MenuItem(key="d", label="D", url_name="core:home", order=0))
+    menu.register(
+        menu.MenuItem(
+            key="e", label="E", url_name="core:home", order=4, permissions=("accounts.no_such_perm",)
+        )
+    )
+    groups = menu.menu_for(token_user)
+    assert [(g.label, [i.key for i in g.items]) for g in groups] == [
+        (None, ["d"]),
+        ("G1", ["a", "c"]),
+        ("G2", ["b"]),
+    ]
+
+
 def test_home_query_count(logged_in, token_user, django_assert_num_queries):
     client = logged_in(token_user)
     client.get("/")  # warm the permission cache path once

@@ -79,6 +79,8 @@ def test_admin_creates_and_revokes_an_api_token(page, demo, viewport):
     assert status.status == 200 and status.json()["username"] == "sysadmin"
 
     page.get_by_role("link", name="完成").click()
+    expect(page.get_by_test_id("object-fields")).to_contain_text("HIS 接口")
+    page.shot("token-detail")
     page.get_by_test_id("revoke").click()
     page.shot("token-revoke-confirm")
     page.get_by_test_id("confirm").click()

@@ -21,6 +21,7 @@ from medspa.core import errors, problems
 logger = logging.getLogger(__name__)
 
 MAX_LIMIT = 200
+MAX_OFFSET = 1_000_000_000  # beyond this no list is real; larger values overflow SQLite integers
 
 # Times leave the API in ISO 8601 with the clinic's offset (+08:00), never naive.
 LocalDateTime = Annotated[
@@ -31,7 +32,7 @@ LocalDateTime = Annotated[
 
 class ListParams(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description="Page size (1–200).")
-    offset: int = Field(0, ge=0, description="Number of items to skip.")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Number of items to skip.")
 
 
 def page(queryset: QuerySet[Any], params: ListParams) -> dict[str, Any]:

@@ -38,7 +38,7 @@ def register(item: MenuItem) -> None:
 
 
 def menu_for(user: object) -> list[MenuGroup]:
-    """Items the user may open, grouped in registration order of their groups, sorted by order."""
+    """Items the user may open, sorted by ``order`` and gathered under their group."""
     if not getattr(user, "is_authenticated", False):
         return []
     visible = [
@@ -46,11 +46,8 @@ def menu_for(user: object) -> list[MenuGroup]:
         for item in sorted(_registry.values(), key=lambda i: (i.order, i.key))
         if all(user.has_perm(perm) for perm in item.permissions)  # type: ignore[attr-defined]
     ]
-    groups: list[MenuGroup] = []
-    for item in visible:
+    groups: dict[str | None, MenuGroup] = {}
+    for item in visible:  # a group sits where its first (lowest-order) item sits
         label = str(item.group) if item.group is not None else None
-        if groups and groups[-1].label == label:
-            groups[-1].items.append(item)
-        else:
-            groups.append(MenuGroup(label=label, items=[item]))
-    return groups
+        groups.setdefault(label, MenuGroup(label=label, items=[])).items.append(item)
+    return list(groups.values())
