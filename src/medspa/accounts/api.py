@@ -31,17 +31,13 @@ def token_obtain(request: HttpRequest, payload: TokenLoginIn) -> Status:
 @router.get("/me", response=MeOut, summary="The authenticated user")
 def me(request: HttpRequest) -> dict[str, Any]:
     user = request.auth  # type: ignore[attr-defined]
-    branches = list(selectors.branches_for(user))
-    active = selectors.active_branch(request) if hasattr(request, "session") else None
-    if active is None and branches:
-        active = next((b for b in branches if b.pk == user.default_branch_id), branches[0])
     return {
         "id": user.pk,
         "username": user.username,
         "display_name": str(user),
         "email": user.email,
-        "active_branch": active,
-        "branches": branches,
+        "active_branch": selectors.active_branch(request),
+        "branches": selectors.request_branches(request),
         "permissions": sorted(user.get_all_permissions()),
     }
 
