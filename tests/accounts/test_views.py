@@ -226,7 +226,7 @@ def test_rename_through_the_edit_page(logged_in, token_user, user, branch):
 
 
 def test_rename_service_rules(token_user):
-    from medspa.core.errors import NotFound, ValidationError
+    from medspa.core.errors import IllegalTransition, NotFound, ValidationError
 
     token = services.api_token_create(actor=token_user, name="old", days=1).token
     with pytest.raises(ValidationError):
@@ -235,3 +235,30 @@ def test_rename_service_rules(token_user):
         services.api_token_rename(actor=token_user, token_id=-1, name="x")
     assert services.api_token_rename(actor=token_user, token_id=token.pk, name="new").name == "new"
     assert ApiToken.objects.get().name == "new"
+
+    services.api_token_revoke(actor=token_user, token_id=token.pk)
+    with pytest.raises(IllegalTransition) as info:
+        services.api_token_rename(actor=token_user, token_id=token.pk, name="newer")
+    assert info.value.message == "已吊销的令牌不能重命名。"
+    assert ApiToken.objects.get().name == "new"
+
+
+def test_renaming_a_revoked_token_through_page_and_api_is_refused(client, logged_in, token_user):
+    import json
+
+    token = services.api_token_create(actor=token_user, name="old", days=1).token
+    secret = services.api_token_create(actor=token_user, name="caller", days=1).secret
+    services.api_token_revoke(actor=token_user, token_id=token.pk)
+    response = logged_in(token_user).post(reverse("accounts:token_edit", args=[token.pk]), {"name": "x"})
+    assert response.status_code == 422
+    assert "已吊销的令牌不能重命名。" in response.content.decode()
+    client.logout()
+    response = client.patch(
+        f"/api/v1/tokens/{token.pk}",
+        data=json.dumps({"name": "x"}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "illegal_transition"
+    assert ApiToken.objects.get(pk=token.pk).name == "old"

@@ -16,7 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from medspa.accounts.models import ApiToken, User
-from medspa.core.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationError
+from medspa.core.errors import (
+    IllegalTransition,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from medspa.organization.models import Branch
 
 TOKEN_PREFIX = "msp_"  # noqa: S105 - a public marker, not a secret
@@ -38,12 +44,17 @@ def _require(actor: User, perm: str) -> None:
         raise PermissionDenied()
 
 
-def _validate_token_input(name: str, days: int) -> str:
+def _validate_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationError(_("Give the token a name."), field="name")
     if len(name) > 100:
         raise ValidationError(_("The name may have at most 100 characters."), field="name")
+    return name
+
+
+def _validate_token_input(name: str, days: int) -> str:
+    name = _validate_name(name)
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
         raise ValidationError(
             _("Validity must be between 1 and %(max)s days.") % {"max": settings.API_TOKEN_MAX_DAYS},
@@ -92,7 +103,9 @@ def api_token_rename(*, actor: User, token_id: int, name: str) -> ApiToken:
     token = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
     if token is None:
         raise NotFound()
-    token.name = _validate_token_input(name, 1)
+    if token.revoked_at is not None:
+        raise IllegalTransition(_("A revoked token cannot be renamed."))
+    token.name = _validate_name(name)
     token.save(update_fields=["name", "updated_at"])
     return token
 
