@@ -74,3 +74,26 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname}:{self.pid}"
+
+
+class DocumentCounter(models.Model):
+    """The last number handed out per branch, document type and day — PLT-09. Only
+    :func:`medspa.core.numbering.next_number` touches it, under a row lock in the caller's
+    transaction, so numbers are gap-free and unique."""
+
+    branch = models.ForeignKey(
+        "organization.Branch", verbose_name=_("branch"), on_delete=models.PROTECT, related_name="+"
+    )
+    doc_type = models.CharField(_("document type"), max_length=16)
+    day = models.DateField(_("day"))
+    last_value = models.PositiveBigIntegerField(_("last value"), default=0)
+
+    class Meta:
+        verbose_name = _("document counter")
+        verbose_name_plural = _("document counters")
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "doc_type", "day"], name="documentcounter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doc_type}-{self.day:%Y%m%d}: {self.last_value}"
