@@ -43,6 +43,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.branches.add(*extracted)
             self.default_branch = extracted[0]
+            if self.organisation_id is None:
+                self.organisation = extracted[0].organisation
         if create:
             self.save()
 

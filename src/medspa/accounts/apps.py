@@ -8,7 +8,32 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from medspa.accounts import security_menu
         from medspa.core import menu
+
+        security_menu.register()
+        menu.register(
+            menu.MenuItem(
+                key="accounts",
+                label=_("Accounts"),
+                url_name="accounts:user_list",
+                icon="ti-users",
+                order=810,
+                group=_("System"),
+                permissions=("accounts.view_user",),
+            )
+        )
+        menu.register(
+            menu.MenuItem(
+                key="roles",
+                label=_("Roles"),
+                url_name="accounts:role_list",
+                icon="ti-shield-lock",
+                order=820,
+                group=_("System"),
+                permissions=("accounts.view_roleprofile",),
+            )
+        )
 
         menu.register(
             menu.MenuItem(

@@ -16,8 +16,18 @@ class BearerTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = api_token_authenticate(token)
         if user is not None:
+            user.active_branch_id = _requested_branch(request, user)  # type: ignore[attr-defined]
             request.user = user
         return user
+
+
+def _requested_branch(request: HttpRequest, user: Any) -> int | None:
+    """``X-Branch: <id>`` picks the branch a token request works in (one of the user's
+    branches); without it the user's default branch."""
+    raw = request.headers.get("X-Branch", "")
+    if raw.isdigit() and user.branches.filter(pk=int(raw), is_active=True).exists():
+        return int(raw)
+    return user.default_branch_id
 
 
 class ActiveSessionAuth(SessionAuth):

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from django.utils import timezone
+
 from medspa.accounts.models import User
 from medspa.accounts.roles import BUILTIN_ROLES, ensure_builtin_roles
-from medspa.organization.models import Branch
+from medspa.organization.models import Branch, Organisation, Staff
 
 DISPLAY_NAMES = {
     "sysadmin": "系统管理员",
@@ -21,18 +23,33 @@ DISPLAY_NAMES = {
 }
 
 
-def seed(*, branches: list[Branch], password: str) -> list[tuple[str, str]]:
-    """One login per built-in role, working in every demo branch (main branch by default)."""
+def seed(
+    *,
+    organisation: Organisation,
+    branches: list[Branch],
+    staff: dict[str, Staff],
+    password: str,
+) -> list[tuple[str, str]]:
+    """One login per built-in role, linked to its staff record, working in every demo branch (the
+    main branch by default). Demo logins are exempt from the forced first change of password."""
     logins = []
     roles = ensure_builtin_roles()
-    for username, role_name, _perms in BUILTIN_ROLES:
-        group = roles[role_name]
-        user = User.objects.filter(username=username).first()
+    for role in BUILTIN_ROLES:
+        group = roles[role.name]
+        user = User.objects.filter(username=role.username).first()
         if user is None:
-            user = User(username=username, display_name=DISPLAY_NAMES[username], default_branch=branches[0])
+            user = User(
+                username=role.username,
+                display_name=DISPLAY_NAMES[role.username],
+                default_branch=branches[0],
+                organisation=organisation,
+                staff=staff.get(role.username),
+                password_changed_at=timezone.now(),
+                must_change_password=False,
+            )
             user.set_password(password)
             user.save()
         user.groups.add(group)
         user.branches.add(*branches)
-        logins.append((username, role_name))
+        logins.append((role.username, role.name))
     return logins

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
+from django import forms
+from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from medspa.accounts.models import ApiToken
+from medspa.accounts import selectors
+from medspa.accounts.choices import DataScope
+from medspa.accounts.models import ApiToken, User
+from medspa.organization import selectors as org_selectors
+from medspa.organization.models import Branch
 
 
 class ApiTokenFilterSet(django_filters.FilterSet):
@@ -36,3 +44,63 @@ class ApiTokenFilterSet(django_filters.FilterSet):
         if value == "revoked":
             return queryset.filter(revoked_at__isnull=False)
         return queryset
+
+
+def _roles(request: Any) -> QuerySet[Group]:
+    return selectors.roles_for(request.user) if request is not None else Group.objects.none()
+
+
+def _branches(request: Any) -> QuerySet[Branch]:
+    return org_selectors.branches_for(request.user) if request is not None else Branch.objects.none()
+
+
+def _yes_no() -> forms.Select:
+    """A three-way select reading 全部 / 是 / 否 (Django's default says 未知 for "no filter")."""
+    return forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))])
+
+
+class AccountFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    role = django_filters.ModelChoiceFilter(
+        label=_("Role"), field_name="groups", queryset=_roles, distinct=True, empty_label=_("All")
+    )
+    branch = django_filters.ModelChoiceFilter(
+        label=_("Branch"), field_name="branches", queryset=_branches, distinct=True, empty_label=_("All")
+    )
+    is_active = django_filters.BooleanFilter(label=_("Active"), widget=_yes_no())
+    locked = django_filters.BooleanFilter(label=_("Locked"), method="filter_locked", widget=_yes_no())
+
+    class Meta:
+        model = User
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet[User], name: str, value: str) -> QuerySet[User]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(username__icontains=value)
+            | Q(display_name__icontains=value)
+            | Q(staff__name__icontains=value)
+            | Q(staff__employee_no__iexact=value)
+        )
+
+    def filter_locked(self, queryset: QuerySet[User], name: str, value: bool | None) -> QuerySet[User]:
+        if value is None:
+            return queryset
+        locked = Q(locked_until__gt=timezone.now())
+        return queryset.filter(locked) if value else queryset.exclude(locked)
+
+
+class RoleFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), field_name="name", lookup_expr="icontains")
+    data_scope = django_filters.ChoiceFilter(
+        label=_("Data scope"),
+        field_name="profile__data_scope",
+        choices=DataScope.choices,
+        empty_label=_("All"),
+    )
+
+    class Meta:
+        model = Group
+        fields: list[str] = []

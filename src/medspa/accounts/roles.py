@@ -1,55 +1,137 @@
-"""The built-in roles (Groups) and the demo login for each.
+"""The built-in roles (Groups), their default permissions and data scope, and the rules that keep
+the three administrator roles apart (三权分立, SEC-07).
 
-Migration 0002 creates them on install; ``ensure_builtin_roles`` re-creates any that are missing
-(the demo seed calls it). Their permissions grow as modules land; the clinic may edit them.
+A data migration creates the roles on install (a frozen copy of ``BUILTIN_ROLES``);
+``ensure_builtin_roles`` re-creates any that are missing (the demo seed calls it). The clinic may
+edit the permissions of every role except the three administrator roles, whose duties are fixed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import Group, Permission
+
+from medspa.accounts.choices import DataScope
 
 SYSTEM_ADMIN = "系统管理员"
 SECURITY_ADMIN = "安全管理员"
 AUDIT_ADMIN = "审计管理员"
 
-# (username of the demo login, role name, default permissions "app_label.codename")
-BUILTIN_ROLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    (
-        "sysadmin",
+# builtin_key of the three administrator roles: one account may hold at most one of them.
+ADMIN_KEYS = ("system_admin", "security_admin", "audit_admin")
+
+
+def _crud(app: str, model: str, *, export: bool = True) -> tuple[str, ...]:
+    perms = tuple(f"{app}.{action}_{model}" for action in ("view", "add", "change", "delete"))
+    return perms + ((f"{app}.export_{model}",) if export else ())
+
+
+def _view(app: str, *models: str) -> tuple[str, ...]:
+    return tuple(f"{app}.view_{model}" for model in models)
+
+
+TOKENS = _crud("accounts", "apitoken", export=False)
+ORGANISATION_ADMIN = (
+    _crud("organization", "branch")
+    + _crud("organization", "department")
+    + _crud("organization", "position")
+    + _crud("organization", "staff")
+)
+ACCOUNT_ADMIN = (*_crud("accounts", "user"), "accounts.unlock_user", *_crud("accounts", "roleprofile"))
+CONFIGURATION_ADMIN = (
+    _crud("configuration", "dictionaryitem")
+    + _crud("configuration", "visitstage")
+    + ("configuration.view_parametervalue", "configuration.change_parametervalue")
+)
+SECURITY_POLICY = ("accounts.view_securitypolicy", "accounts.change_securitypolicy")
+AUDIT_READING = ("audit.view_auditevent", "audit.export_auditevent")
+COLLEAGUES = _view("organization", "branch", "department", "position", "staff")
+REFERENCE_DATA = _view("configuration", "dictionaryitem", "visitstage")
+
+# Permissions only the matching administrator role may hold.
+PROTECTED_PERMISSIONS = {
+    "security_admin": frozenset(SECURITY_POLICY),
+    "audit_admin": frozenset(AUDIT_READING),
+}
+
+
+@dataclass(frozen=True)
+class BuiltinRole:
+    key: str
+    name: str
+    username: str  # the demo login holding this role
+    data_scope: DataScope
+    permissions: tuple[str, ...]
+    description: str
+
+
+BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
+    BuiltinRole(
+        "system_admin",
         SYSTEM_ADMIN,
-        (
-            "accounts.view_apitoken",
-            "accounts.add_apitoken",
-            "accounts.change_apitoken",
-            "accounts.delete_apitoken",
-        ),
+        "sysadmin",
+        DataScope.ORGANISATION,
+        ORGANISATION_ADMIN + ACCOUNT_ADMIN + CONFIGURATION_ADMIN + TOKENS,
+        "组织架构、账号角色与系统配置；不能查看审计日志，不处理业务数据",
     ),
-    ("secadmin", SECURITY_ADMIN, ()),
-    ("auditor", AUDIT_ADMIN, ()),
-    ("director", "院长", ()),
-    ("consultant", "咨询师", ()),
-    ("doctor", "医生", ()),
-    ("nurse", "护士", ()),
-    ("triage", "分诊/前台", ()),
-    ("cashier", "收银", ()),
-    ("service", "客服", ()),
-    ("storekeeper", "库管", ()),
-    ("marketing", "市场", ()),
-    ("finance", "财务", ()),
+    BuiltinRole(
+        "security_admin",
+        SECURITY_ADMIN,
+        "secadmin",
+        DataScope.ORGANISATION,
+        (*SECURITY_POLICY, "accounts.view_user", "accounts.unlock_user"),
+        "密码、锁定、会话与水印等安全策略",
+    ),
+    BuiltinRole("audit_admin", AUDIT_ADMIN, "auditor", DataScope.ORGANISATION, AUDIT_READING, "只读审计日志"),
+    BuiltinRole(
+        "director",
+        "院长",
+        "director",
+        DataScope.ORGANISATION,
+        COLLEAGUES + REFERENCE_DATA + ("organization.export_staff",),
+        "全院数据查看与审批",
+    ),
+    BuiltinRole("consultant", "咨询师", "consultant", DataScope.OWN, COLLEAGUES + REFERENCE_DATA, "本人客户"),
+    BuiltinRole("doctor", "医生", "doctor", DataScope.DEPARTMENT, COLLEAGUES + REFERENCE_DATA, "本科室"),
+    BuiltinRole("nurse", "护士", "nurse", DataScope.DEPARTMENT, COLLEAGUES + REFERENCE_DATA, "本科室"),
+    BuiltinRole("triage", "分诊/前台", "triage", DataScope.BRANCH, COLLEAGUES + REFERENCE_DATA, "本院区"),
+    BuiltinRole("cashier", "收银", "cashier", DataScope.BRANCH, COLLEAGUES + REFERENCE_DATA, "本院区"),
+    BuiltinRole("service", "客服", "service", DataScope.BRANCH, COLLEAGUES + REFERENCE_DATA, "本院区"),
+    BuiltinRole(
+        "storekeeper", "库管", "storekeeper", DataScope.BRANCH, COLLEAGUES + REFERENCE_DATA, "本院区"
+    ),
+    BuiltinRole("marketing", "市场", "marketing", DataScope.BRANCH, COLLEAGUES + REFERENCE_DATA, "本院区"),
+    BuiltinRole(
+        "finance", "财务", "finance", DataScope.ORGANISATION, COLLEAGUES + REFERENCE_DATA, "全院财务"
+    ),
 )
 
 
+def builtin_role(key: str) -> BuiltinRole:
+    return next(role for role in BUILTIN_ROLES if role.key == key)
+
+
+def _permission(perm: str) -> Permission:
+    app_label, codename = perm.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
 def ensure_builtin_roles() -> dict[str, Group]:
-    """Create missing built-in roles with their default permissions; existing roles keep the
-    permissions the clinic gave them."""
+    """Create missing built-in roles with their default permissions and scope; existing roles keep
+    the permissions the clinic gave them. Returns {role name: group}."""
+    from medspa.accounts.models import RoleProfile
+
     roles = {}
-    for _username, name, perms in BUILTIN_ROLES:
-        group, created = Group.objects.get_or_create(name=name)
+    for role in BUILTIN_ROLES:
+        group, created = Group.objects.get_or_create(name=role.name)
+        profile = RoleProfile.objects.filter(group=group).first()
+        if profile is None:
+            RoleProfile.objects.create(
+                group=group, builtin_key=role.key, data_scope=role.data_scope, description=role.description
+            )
+            created = True
         if created:
-            for perm in perms:
-                app_label, codename = perm.split(".")
-                group.permissions.add(
-                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
-                )
-        roles[name] = group
+            group.permissions.add(*(_permission(perm) for perm in role.permissions))
+        roles[role.name] = group
     return roles

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.contrib.auth.models import Group
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 
 from medspa.accounts.models import ApiToken, User
+from medspa.accounts.scope import scope_queryset
 from medspa.accounts.services import ACTIVE_BRANCH_SESSION_KEY
 from medspa.core.errors import NotFound
 from medspa.organization.models import Branch
@@ -54,3 +56,52 @@ def request_branches(request: HttpRequest) -> list[Branch]:
         cached = list(branches_for(request.user))  # type: ignore[arg-type]
         request._branches = cached  # type: ignore[attr-defined]
     return cached
+
+
+def accounts_for(actor: User) -> QuerySet[User]:
+    """Login accounts of the actor's organisation (superusers, the installation's own accounts,
+    are never listed). Accounts are organisation-wide records: no branch narrowing."""
+    if not actor.is_authenticated or not actor.has_perm("accounts.view_user"):
+        return User.objects.none()
+    queryset = User.objects.filter(is_superuser=False)
+    queryset = scope_queryset(queryset, actor, branch=None, organisation="organisation")
+    return (
+        queryset.select_related("staff", "default_branch")
+        .prefetch_related(Prefetch("groups", queryset=Group.objects.order_by("name")))
+        .order_by("username")
+    )
+
+
+def account_get_for(actor: User, pk: int) -> User:
+    user = accounts_for(actor).filter(pk=pk).first()
+    if user is None:
+        raise NotFound()
+    return user
+
+
+def roles_for(actor: User) -> QuerySet[Group]:
+    """Built-in roles and the actor's organisation's own roles, with how many active accounts of
+    the organisation hold each."""
+    if not actor.is_authenticated or not actor.has_perm("accounts.view_roleprofile"):
+        return Group.objects.none()
+    visible = Q(profile__organisation__isnull=True) | Q(profile__organisation_id=actor.organisation_id)
+    return (
+        Group.objects.filter(visible, profile__isnull=False)
+        .select_related("profile")
+        .annotate(
+            holders=Count(
+                "user",
+                filter=Q(user__is_active=True, user__organisation_id=actor.organisation_id),
+                distinct=True,
+            ),
+            permission_count=Count("permissions", distinct=True),
+        )
+        .order_by("profile__organisation_id", "pk")
+    )
+
+
+def role_get_for(actor: User, pk: int) -> Group:
+    role = roles_for(actor).filter(pk=pk).first()
+    if role is None:
+        raise NotFound()
+    return role

@@ -8,7 +8,6 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.http import HttpRequest
@@ -18,7 +17,6 @@ from django.utils.translation import gettext as _
 from medspa.accounts.models import ApiToken, User
 from medspa.core.errors import (
     IllegalTransition,
-    NotAuthenticated,
     NotFound,
     PermissionDenied,
     ValidationError,
@@ -83,17 +81,22 @@ def api_token_create(*, actor: User, name: str, days: int = settings.API_TOKEN_D
     return _issue(user=actor, name=name, days=days)
 
 
-@transaction.atomic(durable=True)
 def api_token_login(
     *, username: str, password: str, request: HttpRequest | None = None, name: str = ""
 ) -> IssuedToken:
-    """Exchange a username and password for a token (``POST /api/v1/auth/token``)."""
-    user = authenticate(request, username=username, password=password)
-    if user is None or not isinstance(user, User):
-        raise NotAuthenticated(_("The user name or password is not correct."))
+    """Exchange a username and password for a token (``POST /api/v1/auth/token``) under the
+    same rules as the login page: lock-out (403 ``account_locked``), an expired or reset password
+    (403 ``password_expired``), wrong credentials (401) — each audited. Not one transaction:
+    the audit rows of a refused login must commit."""
+    from medspa.accounts.security import login_attempt
+
+    user = login_attempt(
+        request=request, username=username, password=password, channel="api", refuse_expired=True
+    )
     _require(user, "accounts.add_apitoken")
     label = name.strip() or _("API login")
-    return _issue(user=user, name=label[:100], days=settings.API_TOKEN_DEFAULT_DAYS)
+    with transaction.atomic(durable=True):
+        return _issue(user=user, name=label[:100], days=settings.API_TOKEN_DEFAULT_DAYS)
 
 
 @transaction.atomic(durable=True)
