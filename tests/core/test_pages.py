@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from medspa.core import menu
-from tests.conftest import TOKEN_PERMS
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -154,14 +153,22 @@ def test_static_vendor_libraries_are_served(client):
         assert len(body) > 300, path
 
 
-def test_migration_and_roles_module_agree_on_the_sysadmin_role():
-    """Migration 0002 (frozen) and roles.BUILTIN_ROLES (used by the seed) must not drift apart."""
+@pytest.mark.req("SEC-07")
+def test_migration_and_roles_module_agree_on_every_builtin_role():
+    """Migration 0004 (frozen) and roles.BUILTIN_ROLES (used by the seed) must not drift apart, and
+    a fresh database holds exactly those defaults."""
+    import importlib
+
     from django.contrib.auth.models import Group
 
     from medspa.accounts.roles import BUILTIN_ROLES
 
-    perms = {
-        f"{p.content_type.app_label}.{p.codename}"
-        for p in Group.objects.get(name="系统管理员").permissions.all()
-    }
-    assert perms == set(TOKEN_PERMS) == set(BUILTIN_ROLES[0][2])
+    frozen = importlib.import_module("medspa.accounts.migrations.0004_builtin_role_defaults").ROLES
+    assert [(k, n, s, d, set(p)) for k, n, s, d, p in frozen] == [
+        (r.key, r.name, int(r.data_scope), r.description, set(r.permissions)) for r in BUILTIN_ROLES
+    ]
+    for role in BUILTIN_ROLES:
+        group = Group.objects.get(name=role.name)
+        perms = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+        assert perms == set(role.permissions), role.name
+        assert (group.profile.builtin_key, group.profile.data_scope) == (role.key, role.data_scope)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime
 import logging
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
+import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -30,6 +31,17 @@ LocalDateTime = Annotated[
 ]
 
 
+# A record's code (branch, department, dictionary entry …) as the API accepts it.
+Code = Field(..., min_length=1, max_length=32, description="Letters, digits, hyphens and underscores.")
+
+
+class ActiveFilters(Schema):
+    """The query parameters of a list of coded records that can be deactivated."""
+
+    q: str | None = Field(None, max_length=100, description="Part of the code or name.")
+    is_active: Literal["true", "false"] | None = None
+
+
 class ListParams(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description="Page size (1–200).")
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Number of items to skip.")
@@ -41,6 +53,22 @@ def page(queryset: QuerySet[Any], params: ListParams) -> dict[str, Any]:
         "count": queryset.count(),
         "items": list(queryset[params.offset : params.offset + params.limit]),
     }
+
+
+def filtered(
+    request: HttpRequest,
+    filterset_class: type[django_filters.FilterSet],
+    queryset: QuerySet[Any],
+    filters: Schema,
+) -> QuerySet[Any]:
+    """A list page's FilterSet applied to an endpoint's query parameters, so the page and the API
+    filter alike; a bad value is a 422 naming its field."""
+    data = {key: str(value) for key, value in filters.dict(exclude_none=True).items()}
+    filterset = filterset_class(data, queryset=queryset, request=request)
+    if not filterset.is_valid():
+        field, messages = next(iter(filterset.errors.items()))
+        raise errors.ValidationError(str(messages[0]) if messages else _("Invalid value."), field=field)
+    return filterset.qs
 
 
 def _location(loc: list[Any] | tuple[Any, ...]) -> str:

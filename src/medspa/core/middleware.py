@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from medspa.core import request_context
 
@@ -73,3 +74,62 @@ def _default_detail(status: int) -> str:
         405: _("This method is not allowed here."),
     }
     return details.get(status, _("The request could not be completed."))
+
+
+class RefuseNulMiddleware:
+    """Refuses text holding a NUL character (U+0000) before any view sees it: PostgreSQL text
+    cannot store one, and no clinic data contains it. Django form fields already refuse it; this
+    covers the URL, the query string and API JSON bodies — answered 400 (problem JSON on /api/)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        field = _nul_field(request)
+        if field is None:
+            return self.get_response(request)
+        from django.utils.translation import gettext as _
+
+        message = _("Text may not contain NUL characters.")
+        if request.path.startswith("/api/"):
+            from medspa.core.problems import problem_response
+
+            return problem_response(
+                400, message, instance=request.path, errors=[{"field": field, "message": message}]
+            )
+        return HttpResponseBadRequest(message)
+
+
+def _nul_field(request: HttpRequest) -> str | None:
+    """Where a NUL character is, or None."""
+    if "\x00" in request.path:
+        return "__path__"
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            return key.replace("\x00", "")
+    if request.path.startswith("/api/") and "json" in (request.content_type or "") and request.body:
+        try:
+            data = json.loads(request.body)
+        except ValueError:
+            return None  # the API answers malformed JSON itself
+        return _nul_in(data, "")
+    return None
+
+
+def _nul_in(value: object, location: str) -> str | None:
+    if isinstance(value, str):
+        return (location or "__all__") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{location}.{key}" if location else str(key)
+            if "\x00" in str(key):
+                return name.replace("\x00", "")
+            found = _nul_in(item, name)
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_in(item, f"{location}.{index}" if location else str(index))
+            if found:
+                return found
+    return None
