@@ -15,7 +15,11 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 LANGUAGE_CODE = "zh-hans"
 
+# MEDSPA_TEST_SLOT lets several test runs share a machine, each with its own test database.
+_slot = os.environ.get("MEDSPA_TEST_SLOT", "")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory: the worker test runs a second process against the same database.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test{_slot}.sqlite3")}
+elif _slot:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_slot}"}

@@ -19,7 +19,7 @@ def test_seed_demo_creates_one_login_per_builtin_role_and_is_idempotent():
     first = seed.run("demo", password=cli.DEMO_PASSWORD)
     counts = (User.objects.count(), Branch.objects.count(), Group.objects.count())
     second = seed.run("demo", password=cli.DEMO_PASSWORD)
-    assert first == second == [(u, r) for u, r, _p in BUILTIN_ROLES]
+    assert first == second == [(r.username, r.name) for r in BUILTIN_ROLES]
     assert (User.objects.count(), Branch.objects.count(), Group.objects.count()) == counts == (13, 2, 13)
     doctor = User.objects.get(username="doctor")
     assert doctor.check_password("Medspa@2026")
@@ -30,7 +30,7 @@ def test_seed_demo_creates_one_login_per_builtin_role_and_is_idempotent():
 
 @pytest.mark.django_db
 def test_builtin_roles_exist_after_migrate():
-    assert set(Group.objects.values_list("name", flat=True)) >= {name for _u, name, _p in BUILTIN_ROLES}
+    assert set(Group.objects.values_list("name", flat=True)) >= {role.name for role in BUILTIN_ROLES}
 
 
 def test_parser_knows_every_subcommand():

@@ -4,7 +4,11 @@ from ninja import NinjaAPI
 
 from medspa.accounts.api import router as accounts_router
 from medspa.accounts.auth import api_auth
+from medspa.accounts.security_api import router as security_router
+from medspa.audit.api import router as audit_router
+from medspa.configuration.api import router as configuration_router
 from medspa.core.api import install_error_handlers
+from medspa.organization.api import router as organization_router
 
 api = NinjaAPI(
     title="medspa API",
@@ -17,3 +21,7 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("", accounts_router)
+api.add_router("", security_router)
+api.add_router("", organization_router)
+api.add_router("", audit_router)
+api.add_router("", configuration_router)

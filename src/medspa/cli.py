@@ -1,4 +1,4 @@
-"""The ``medspa`` command: demo, serve, worker, scheduler, seed, manage."""
+"""The ``medspa`` command: demo, serve, worker, scheduler, seed, audit, manage."""
 
 from __future__ import annotations
 
@@ -65,6 +65,21 @@ def cmd_seed(args: argparse.Namespace, extra: Sequence[str]) -> int:
 
     logins = seed.run(args.dataset, password=DEMO_PASSWORD)
     _print_logins(logins)
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    _django_setup()
+    from medspa.audit.management.commands import audit_purge, audit_verify
+    from medspa.core.errors import DomainError
+
+    if args.audit_command == "verify":
+        return audit_verify.report(sys.stdout)
+    try:
+        audit_purge.purge(sys.stdout, args.older_than_days)
+    except DomainError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
     return 0
 
 
@@ -176,6 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="load a data set (idempotent)")
     seed.add_argument("dataset", choices=["demo"])
     seed.set_defaults(func=cmd_seed)
+
+    audit = sub.add_parser("audit", help="check or purge the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="verify the hash chain; exit status 1 names the first broken row")
+    purge = audit_sub.add_parser("purge", help="delete audit events older than the retention period")
+    purge.add_argument("--older-than-days", type=int, required=True, dest="older_than_days")
+    audit.set_defaults(func=cmd_audit)
 
     manage_parser = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage_parser.set_defaults(func=None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from medspa.accounts import demo as accounts_demo
+from medspa.configuration import defaults as configuration_defaults
 from medspa.organization import demo as organization_demo
 
 
@@ -14,5 +15,7 @@ def run(dataset: str, *, password: str) -> list[tuple[str, str]]:
     """Load ``dataset``; returns the demo logins as (username, role)."""
     if dataset != "demo":
         raise ValueError(f"unknown data set {dataset!r}")
-    _organisation, branches = organization_demo.seed()
-    return accounts_demo.seed(branches=branches, password=password)
+    organisation, branches = organization_demo.seed()
+    staff = organization_demo.seed_people(organisation, branches)
+    configuration_defaults.seed_defaults(organisation)
+    return accounts_demo.seed(organisation=organisation, branches=branches, staff=staff, password=password)

@@ -6,6 +6,9 @@ from medspa.core.views import pages
 urlpatterns = [
     path("", include("medspa.core.urls")),
     path("accounts/", include("medspa.accounts.urls")),
+    path("organization/", include("medspa.organization.urls")),
+    path("audit/", include("medspa.audit.urls")),
+    path("configuration/", include("medspa.configuration.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/", pages.page_not_found),
     path("healthz", pages.healthz, name="healthz"),

@@ -5,26 +5,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.helpers import login, open_menu_if_folded
+
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.req("PLT-10"),
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def login(page, username: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.shot("login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-
-
-def open_menu_if_folded(page) -> None:
-    toggler = page.locator("aside .navbar-toggler")
-    if toggler.is_visible():
-        toggler.click()
-        expect(page.locator("#sidebar-menu")).to_be_visible()
 
 
 def test_admin_logs_in_sees_chinese_home_opens_api_docs_and_logs_out(page, demo, viewport):
