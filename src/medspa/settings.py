@@ -77,7 +77,7 @@ MIDDLEWARE = [
     "medspa.core.middleware.ApiProblemMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "medspa.core.middleware.RefuseNulMiddleware",
+    "medspa.core.middleware.UnstorableInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -76,21 +76,24 @@ def _default_detail(status: int) -> str:
     return details.get(status, _("The request could not be completed."))
 
 
-class RefuseNulMiddleware:
-    """Refuses text holding a NUL character (U+0000) before any view sees it: PostgreSQL text
-    cannot store one, and no clinic data contains it. Django form fields already refuse it; this
-    covers the URL, the query string and API JSON bodies — answered 400 (problem JSON on /api/)."""
+INT64 = 2**63  # PostgreSQL bigint and SQLite INTEGER hold -2**63 … 2**63 - 1
+
+
+class UnstorableInputMiddleware:
+    """Refuses input no database column can hold, before any view sees it: text with a NUL
+    character (U+0000; PostgreSQL text cannot store one, and no clinic data contains it) in the URL,
+    the query string or an API JSON body, and JSON integers beyond 64 bits (SQLite raises
+    OverflowError on them). Django form fields already refuse NUL; answered 400, problem JSON on
+    /api/ naming the field."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        field = _nul_field(request)
-        if field is None:
+        found = _unstorable(request)
+        if found is None:
             return self.get_response(request)
-        from django.utils.translation import gettext as _
-
-        message = _("Text may not contain NUL characters.")
+        field, message = found
         if request.path.startswith("/api/"):
             from medspa.core.problems import problem_response
 
@@ -100,36 +103,47 @@ class RefuseNulMiddleware:
         return HttpResponseBadRequest(message)
 
 
-def _nul_field(request: HttpRequest) -> str | None:
-    """Where a NUL character is, or None."""
+def _nul_message() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("Text may not contain NUL characters.")
+
+
+def _unstorable(request: HttpRequest) -> tuple[str, str] | None:
+    """(field, message) of the first value no column can hold, or None."""
     if "\x00" in request.path:
-        return "__path__"
+        return "__path__", _nul_message()
     for key, values in request.GET.lists():
         if "\x00" in key or any("\x00" in value for value in values):
-            return key.replace("\x00", "")
+            return key.replace("\x00", ""), _nul_message()
     if request.path.startswith("/api/") and "json" in (request.content_type or "") and request.body:
         try:
             data = json.loads(request.body)
         except ValueError:
             return None  # the API answers malformed JSON itself
-        return _nul_in(data, "")
+        return _unstorable_in(data, "")
     return None
 
 
-def _nul_in(value: object, location: str) -> str | None:
+def _unstorable_in(value: object, location: str) -> tuple[str, str] | None:
+    where = location or "__all__"
     if isinstance(value, str):
-        return (location or "__all__") if "\x00" in value else None
+        return (where, _nul_message()) if "\x00" in value else None
+    if isinstance(value, int) and not isinstance(value, bool) and not -INT64 <= value < INT64:
+        from django.utils.translation import gettext as _
+
+        return where, _("The number is out of range.")
+    items: list[tuple[str, object]] = []
     if isinstance(value, dict):
         for key, item in value.items():
             name = f"{location}.{key}" if location else str(key)
             if "\x00" in str(key):
-                return name.replace("\x00", "")
-            found = _nul_in(item, name)
-            if found:
-                return found
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _nul_in(item, f"{location}.{index}" if location else str(index))
-            if found:
-                return found
+                return name.replace("\x00", ""), _nul_message()
+            items.append((name, item))
+    elif isinstance(value, list):
+        items = [(f"{location}.{i}" if location else str(i), item) for i, item in enumerate(value)]
+    for name, item in items:
+        found = _unstorable_in(item, name)
+        if found:
+            return found
     return None

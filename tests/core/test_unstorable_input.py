@@ -1,5 +1,5 @@
-"""A NUL character never reaches a view: PostgreSQL text cannot hold it (the API fuzz test found
-500s on /api/v1/auth/token and /api/v1/visit-stages before this)."""
+"""Input no column can hold never reaches a view: a NUL character (PostgreSQL text cannot hold it)
+or a JSON integer beyond 64 bits (SQLite overflows). The API fuzz tests found 500s for both."""
 
 import json
 
@@ -55,3 +55,12 @@ def test_clean_text_passes(logged_in, token_user):
     response = rename(client, token.pk, {"name": "HIS 接口"})
     assert response.status_code == 200 and response.json()["name"] == "HIS 接口"
     assert client.get("/api/v1/tokens", {"q": "HIS"}).status_code == 200
+
+
+def test_integers_beyond_64_bits_are_refused(logged_in, token_user):
+    token = services.api_token_create(actor=token_user, name="HIS", days=7).token
+    client = logged_in(token_user)
+    response = rename(client, token.pk, {"name": "x", "ids": [1, 2**63]})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"field": "ids.1", "message": "数值超出范围。"}]
+    assert rename(client, token.pk, {"name": "HIS 2", "n": -(2**63)}).status_code == 200
