@@ -28,7 +28,7 @@ format:
 	$(VENV)/ruff check --fix src tests benchmarks
 
 messages:
-	cd src/medspa && SECRET_KEY=build ../../$(VENV)/medspa manage makemessages -l zh_Hans --no-location --ignore "migrations/*"
+	cd src/medspa && SECRET_KEY=build MEDSPA_VAR_DIR=../../var ../../$(VENV)/medspa manage makemessages -l zh_Hans --no-location --ignore "migrations/*"
 
 docs:
 	NO_MKDOCS_2_WARNING=1 $(VENV)/mkdocs build --strict -q -d var/site

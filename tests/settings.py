@@ -5,6 +5,7 @@ from pathlib import Path
 
 _root = Path(__file__).resolve().parent.parent
 os.environ.setdefault("SECRET_KEY", "medspa-tests-only-not-secret")
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "bWVkc3BhLXRlc3RzLW9ubHktbm90LWEtcmVhbC1rZXk=")  # tests only
 os.environ.setdefault("MEDSPA_VAR_DIR", str(_root / "var" / "test"))
 
 from medspa.settings import *  # noqa: E402, F403

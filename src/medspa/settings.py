@@ -5,8 +5,10 @@ MEDIA_ROOT, STATIC_ROOT, FIELD_ENCRYPTION_KEY, MEDSPA_VAR_DIR, MEDSPA_NODE_MODUL
 With DATABASE_URL unset the embedded SQLite database under ``var/`` is used.
 """
 
+import base64
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import dj_database_url
@@ -30,11 +32,21 @@ def env_list(name: str, default: str = "") -> list[str]:
 VAR_DIR = Path(os.environ.get("MEDSPA_VAR_DIR") or Path.cwd() / "var")
 
 
-def _secret_key() -> str:
-    """SECRET_KEY from the environment, else one generated once and kept under var/."""
-    key = os.environ.get("SECRET_KEY")
+def _kept_secret(name: str, generate: Callable[[], str]) -> str:
+    """``name`` from the environment, else a value generated once and kept under var/ (0600).
+    Production sets both in the environment file (docs/deployment.md)."""
+    key = os.environ.get(name)
     if key:
         return key
+    path = VAR_DIR / name.lower()
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = generate()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key
     path = VAR_DIR / "secret_key"
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
@@ -46,11 +58,14 @@ def _secret_key() -> str:
     return key
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY = _kept_secret("SECRET_KEY", lambda: secrets.token_urlsafe(50))
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
+# Fernet key (32 url-safe base64 bytes) for ID numbers at rest: losing it loses them.
+FIELD_ENCRYPTION_KEY = _kept_secret(
+    "FIELD_ENCRYPTION_KEY", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -69,6 +84,7 @@ INSTALLED_APPS = [
     "medspa.accounts",
     "medspa.audit",
     "medspa.configuration",
+    "medspa.customers",
 ]
 
 MIDDLEWARE = [

@@ -155,7 +155,7 @@ def test_static_vendor_libraries_are_served(client):
 
 @pytest.mark.req("SEC-07")
 def test_migration_and_roles_module_agree_on_every_builtin_role():
-    """Migration 0004 (frozen) and roles.BUILTIN_ROLES (used by the seed) must not drift apart, and
+    """Migration 0004 plus the later apps' grants (frozen) and roles.BUILTIN_ROLES (used by the seed) must not drift apart, and
     a fresh database holds exactly those defaults."""
     import importlib
 
@@ -164,7 +164,8 @@ def test_migration_and_roles_module_agree_on_every_builtin_role():
     from medspa.accounts.roles import BUILTIN_ROLES
 
     frozen = importlib.import_module("medspa.accounts.migrations.0004_builtin_role_defaults").ROLES
-    assert [(k, n, s, d, set(p)) for k, n, s, d, p in frozen] == [
+    later = [importlib.import_module("medspa.customers.migrations.0002_role_defaults").GRANTS]
+    assert [(k, n, s, d, set(p).union(*(g.get(k, ()) for g in later))) for k, n, s, d, p in frozen] == [
         (r.key, r.name, int(r.data_scope), r.description, set(r.permissions)) for r in BUILTIN_ROLES
     ]
     for role in BUILTIN_ROLES:

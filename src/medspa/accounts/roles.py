@@ -8,7 +8,7 @@ edit the permissions of every role except the three administrator roles, whose d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth.models import Group, Permission
 
@@ -66,7 +66,7 @@ class BuiltinRole:
     description: str
 
 
-BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
+_BASE_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole(
         "system_admin",
         SYSTEM_ADMIN,
@@ -105,6 +105,103 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole(
         "finance", "财务", "finance", DataScope.ORGANISATION, COLLEAGUES + REFERENCE_DATA, "全院财务"
     ),
+)
+
+
+# What each later app grants the built-in roles by default (each app's own data migration holds a
+# frozen copy: customers 0002). Business data only for business roles; the system admin gets the
+# customer configuration (custom fields, member levels), never customer records.
+def _customers(*codenames: str) -> tuple[str, ...]:
+    return tuple(f"customers.{c}" for c in codenames)
+
+
+APP_DEFAULTS: dict[str, tuple[str, ...]] = {
+    "system_admin": _customers(
+        "view_customfield",
+        "add_customfield",
+        "change_customfield",
+        "delete_customfield",
+        "view_memberlevel",
+        "add_memberlevel",
+        "change_memberlevel",
+        "delete_memberlevel",
+        "export_memberlevel",
+    ),
+    "director": _customers(
+        "view_customer",
+        "export_customer",
+        "view_full_contact",
+        "bulk_change_customer",
+        "merge_customer",
+        "import_customer",
+        "view_consultation",
+        "view_complaint",
+        "change_complaint",
+        "view_customerfile",
+        "view_memberlevel",
+        "view_customfield",
+    ),
+    "consultant": _customers(
+        "view_customer",
+        "add_customer",
+        "change_customer",
+        "view_consultation",
+        "add_consultation",
+        "change_consultation",
+        "view_complaint",
+        "add_complaint",
+        "view_customerfile",
+        "add_customerfile",
+        "view_memberlevel",
+        "view_customfield",
+    ),
+    "doctor": _customers(
+        "view_customer",
+        "view_consultation",
+        "view_customerfile",
+        "add_customerfile",
+        "view_memberlevel",
+        "view_customfield",
+    ),
+    "nurse": _customers("view_customer", "view_customerfile", "add_customerfile", "view_customfield"),
+    "triage": _customers(
+        "view_customer",
+        "add_customer",
+        "change_customer",
+        "view_consultation",
+        "view_complaint",
+        "add_complaint",
+        "view_memberlevel",
+        "view_customfield",
+    ),
+    "cashier": _customers("view_customer", "view_memberlevel", "view_customfield"),
+    "service": _customers(
+        "view_customer",
+        "change_customer",
+        "view_consultation",
+        "view_complaint",
+        "add_complaint",
+        "change_complaint",
+        "view_memberlevel",
+        "view_customfield",
+    ),
+    "marketing": _customers(
+        "view_customer",
+        "export_customer",
+        "bulk_change_customer",
+        "view_memberlevel",
+        "add_memberlevel",
+        "change_memberlevel",
+        "delete_memberlevel",
+        "export_memberlevel",
+        "view_customfield",
+    ),
+    "finance": _customers("view_customer", "view_memberlevel"),
+}
+
+
+BUILTIN_ROLES: tuple[BuiltinRole, ...] = tuple(
+    replace(role, permissions=role.permissions + APP_DEFAULTS.get(role.key, ())) for role in _BASE_ROLES
 )
 
 

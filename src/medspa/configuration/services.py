@@ -21,6 +21,7 @@ from medspa.configuration.choices import DictionaryKind
 from medspa.configuration.dictionaries import KIND_SPECS, MAX_TREE_DEPTH
 from medspa.configuration.models import DictionaryItem, ParameterValue, VisitStage
 from medspa.core.errors import NotFound, ValidationError
+from medspa.core.ordering import reorder
 from medspa.core.validation import MAX_ORDER, clean_code, clean_order, clean_text, save_unique
 from medspa.organization.models import Branch
 
@@ -480,19 +481,18 @@ def visit_stages_reorder(*, actor: User, ids: list[int]) -> list[VisitStage]:
     stages = list(
         VisitStage.objects.select_for_update().filter(organisation_id=organisation_id).order_by("pk")
     )
-    by_pk = {stage.pk: stage for stage in stages}
-    if len(ids) != len(set(ids)):
-        raise ValidationError(_("Each stage may appear only once."), field="ids")
-    if set(ids) != set(by_pk):
-        raise ValidationError(_("List every stage of the visit flow exactly once."), field="ids")
-    result = []
-    for position, pk in enumerate(ids, start=1):
-        stage = by_pk[pk]
-        if stage.order != position * 10:
-            before = snapshot(stage, VISIT_STAGE_FIELDS)
-            stage.order = position * 10
-            stage.updated_by = actor
-            stage.save(update_fields=["order", "updated_by", "updated_at"])
-            _audit(actor, "update", stage, before, VISIT_STAGE_FIELDS)
-        result.append(stage)
-    return result
+
+    def move(stage: VisitStage, order: int) -> None:
+        before = snapshot(stage, VISIT_STAGE_FIELDS)
+        stage.order = order
+        stage.updated_by = actor
+        stage.save(update_fields=["order", "updated_by", "updated_at"])
+        _audit(actor, "update", stage, before, VISIT_STAGE_FIELDS)
+
+    return reorder(
+        stages,
+        ids,
+        on_change=move,
+        repeated_message=_("Each stage may appear only once."),
+        incomplete_message=_("List every stage of the visit flow exactly once."),
+    )

@@ -73,7 +73,7 @@ def filtered(
 
 def _location(loc: list[Any] | tuple[Any, ...]) -> str:
     # ninja locations look like ("body", "payload", "name") or ("query", "limit")
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie", "form")]
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie", "form", "file")]
     if len(parts) > 1 and parts[0] in ("payload", "data", "params", "filters"):
         parts = parts[1:]
     return ".".join(parts) or "__all__"

@@ -113,8 +113,14 @@ class ObjectListView(PermissionRequiredView):
             create_url=reverse(self.create_url_name) if can_create and self.create_url_name else None,
             create_label=self.create_label or _("Add"),
             empty_text=self.empty_text or _("Nothing here yet."),
+            list_actions=self.list_actions(query.urlencode()),
         )
         return render(request, template_for(request, self.template_name, "results"), context)
+
+    def list_actions(self, query: str) -> list[dict[str, str]]:
+        """Extra buttons beside "new": ``{"label", "url", "icon", "testid"}``, already filtered by
+        the actor's permissions; ``query`` is the list's current filter (for "apply to these")."""
+        return []
 
     def can_export(self) -> bool:
         perms = self.permissions if self.export_permissions is None else self.export_permissions

@@ -1,0 +1,38 @@
+"""Search keys of a customer (CRM-04): full pinyin and initials of the name, the last four digits
+of the phone. ``张三`` → ``zhangsan`` / ``zs``; a polyphonic character contributes its first
+reading (pypinyin's phrase dictionary picks it for common names)."""
+
+from __future__ import annotations
+
+import re
+
+from pypinyin import Style, lazy_pinyin
+
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+
+
+def name_keys(name: str) -> tuple[str, str]:
+    """(full pinyin, initials), lower case, no spaces; Latin letters and digits kept as they are."""
+    full: list[str] = []
+    initials: list[str] = []
+    for syllable in lazy_pinyin(name.strip().lower(), style=Style.NORMAL, errors="default"):
+        for word in _ASCII_WORD.findall(syllable.lower()):
+            full.append(word)
+            initials.append(word[0])
+    return "".join(full)[:200], "".join(initials)[:50]
+
+
+def phone_last4(phone: str) -> str:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return digits[-4:] if len(digits) >= 4 else ""
+
+
+def classify(query: str) -> str:
+    """What a typed query is: ``last4`` (exactly 4 digits), ``phone`` (5+ digits), ``pinyin``
+    (Latin letters), else ``text`` (a name or card no in Chinese or mixed)."""
+    text = query.strip()
+    if text.isdigit():
+        return "last4" if len(text) == 4 else "phone"
+    if text.isascii() and text.isalpha():
+        return "pinyin"
+    return "text"
