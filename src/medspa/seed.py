@@ -7,6 +7,7 @@ from django.db import transaction
 
 from medspa.accounts import demo as accounts_demo
 from medspa.configuration import defaults as configuration_defaults
+from medspa.customers import demo as customers_demo
 from medspa.organization import demo as organization_demo
 
 
@@ -18,4 +19,6 @@ def run(dataset: str, *, password: str) -> list[tuple[str, str]]:
     organisation, branches = organization_demo.seed()
     staff = organization_demo.seed_people(organisation, branches)
     configuration_defaults.seed_defaults(organisation)
-    return accounts_demo.seed(organisation=organisation, branches=branches, staff=staff, password=password)
+    logins = accounts_demo.seed(organisation=organisation, branches=branches, staff=staff, password=password)
+    customers_demo.seed(organisation=organisation, branches=branches, staff=staff)
+    return logins

@@ -155,8 +155,8 @@ def test_static_vendor_libraries_are_served(client):
 
 @pytest.mark.req("SEC-07")
 def test_migration_and_roles_module_agree_on_every_builtin_role():
-    """Migration 0004 plus the later apps' grants (frozen) and roles.BUILTIN_ROLES (used by the seed) must not drift apart, and
-    a fresh database holds exactly those defaults."""
+    """Migration 0004 plus the later apps' grants (frozen) and roles.BUILTIN_ROLES (used by the
+    seed) must not drift apart, and a fresh database holds exactly those defaults."""
     import importlib
 
     from django.contrib.auth.models import Group

@@ -129,6 +129,8 @@ APP_DEFAULTS: dict[str, tuple[str, ...]] = {
     ),
     "director": _customers(
         "view_customer",
+        "add_customer",
+        "change_customer",
         "export_customer",
         "view_full_contact",
         "bulk_change_customer",
@@ -187,6 +189,7 @@ APP_DEFAULTS: dict[str, tuple[str, ...]] = {
     ),
     "marketing": _customers(
         "view_customer",
+        "change_customer",
         "export_customer",
         "bulk_change_customer",
         "view_memberlevel",

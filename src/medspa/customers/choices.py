@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Gender(models.TextChoices):
@@ -12,7 +13,7 @@ class LifecycleStatus(models.TextChoices):
     """CRM-12, derived by :func:`medspa.customers.lifecycle.lifecycle_status`."""
 
     POTENTIAL = "potential", _("Potential")  # 潜在: never visited
-    NEW = "new", _("New")  # 新客: one visit so far
+    NEW = "new", pgettext_lazy("lifecycle", "New")  # 新客: one visit so far
     RETURNING = "returning", _("Returning")  # 老客
     DORMANT = "dormant", _("Dormant")  # 沉睡: no visit for crm.dormant_days
     LOST = "lost", _("Lost")  # 流失: no visit for crm.lost_days

@@ -76,13 +76,14 @@ def clean_custom_values(
     *, actor: Any, organisation_id: int, values: dict[str, Any], current: dict[str, Any]
 ) -> dict[str, Any]:
     """The new ``custom_values``: ``values`` holds the fields the actor sent; fields not sent keep
-    their current value (a required field still missing is refused); unknown keys are refused."""
+    their current value (a required field still missing is refused); keys of no active field are
+    refused."""
     fields = active_fields(organisation_id)
     by_key = {f.key: f for f in fields}
     unknown = sorted(set(values) - set(by_key))
     if unknown:
         raise ValidationError(_("There is no custom field %(key)s.") % {"key": unknown[0]}, field="custom")
-    result = {k: v for k, v in current.items() if k in by_key}
+    result = dict(current)  # values of deactivated fields are kept: reactivating shows them again
     for field in fields:
         if field.key in values:
             cleaned = clean_value(field, values[field.key])

@@ -3,9 +3,11 @@ complaints, files, member levels — CRM-01…09, CRM-12, MBR-01."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
 from medspa.core.models import AuditedModel, BranchScopedModel
@@ -57,6 +59,24 @@ class MemberLevel(AuditedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Bytewise(Func):
+    """A text column compared byte by byte (PostgreSQL's ``C`` collation, SQLite's ``BINARY``).
+
+    The search keys are indexed and read this way: a B-tree in the database's linguistic collation
+    (``zh_CN.UTF-8``, ``en_US.UTF-8``, even ``C.UTF-8``) cannot serve ``LIKE 'x%'``, one in byte
+    order serves both the prefix range and ``ORDER BY`` (CRM-04). (Not a ``Collate``: the collation
+    is named per database, and an index takes ``Collate`` only with one name for all.)"""
+
+    template = '%(expressions)s COLLATE "C"'
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(compiler, connection, template="%(expressions)s COLLATE BINARY", **extra_context)
+
+
+# The columns the data scope of ``customers_for`` filters on besides the organisation.
+SCOPE = (F("branch"), F("consultant"), F("merged_into"))
 
 
 class Customer(BranchScopedModel):
@@ -187,10 +207,28 @@ class Customer(BranchScopedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["organisation", "name_initials"], name="customer_initials"),
+            # The search (CRM-04): each key in byte order, so that one index serves its prefix
+            # range and the order candidates are read in (key, pk) — see Bytewise — followed by
+            # the columns the data scope filters on, so a narrow scope filters index entries
+            # without visiting rows.
+            models.Index(F("organisation"), Bytewise("name"), F("id"), *SCOPE, name="customer_search_name"),
+            models.Index(
+                F("organisation"), Bytewise("name_pinyin"), F("id"), *SCOPE, name="customer_search_pinyin"
+            ),
+            models.Index(
+                F("organisation"), Bytewise("name_initials"), F("id"), *SCOPE, name="customer_search_initials"
+            ),
+            models.Index(F("organisation"), Bytewise("phone"), F("id"), *SCOPE, name="customer_search_phone"),
+            models.Index(
+                F("organisation"),
+                F("phone_last4"),
+                F("name_pinyin"),
+                F("id"),
+                *SCOPE,
+                name="customer_search_last4",
+            ),
+            # The list sorted by name (pinyin, in the database's collation).
             models.Index(fields=["organisation", "name_pinyin"], name="customer_pinyin"),
-            models.Index(fields=["organisation", "phone_last4"], name="customer_phone_last4"),
-            models.Index(fields=["organisation", "name"], name="customer_name"),
             models.Index(fields=["organisation", "status"], name="customer_status"),
         ]
         permissions = [
@@ -357,6 +395,44 @@ class CustomerFile(BranchScopedModel):
     class Meta:
         verbose_name = _("customer file")
         verbose_name_plural = _("customer files")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ImportJob(BranchScopedModel):
+    """One upload of the legacy import (CRM-07): checked first (errors per row), then the valid
+    rows are imported by a background task; progress and the report are kept here."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    organisation = models.ForeignKey(
+        "organization.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CHECKING)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    valid = models.PositiveIntegerField(_("valid rows"), default=0)
+    error_rows = models.PositiveIntegerField(_("rows with errors"), default=0)
+    skipped = models.PositiveIntegerField(_("rows imported before"), default=0)
+    created = models.PositiveIntegerField(_("customers created"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer import")
+        verbose_name_plural = _("customer imports")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:

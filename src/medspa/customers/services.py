@@ -140,7 +140,7 @@ def _gender(value: str) -> str:
     return value
 
 
-def _dictionary(
+def check_dictionary(
     organisation_id: int, pk: int | None, kind: DictionaryKind, field_name: str
 ) -> DictionaryItem | None:
     if pk is None:
@@ -153,7 +153,7 @@ def _dictionary(
     return item
 
 
-def _tags(organisation_id: int, ids: Iterable[int]) -> list[DictionaryItem]:
+def check_tags(organisation_id: int, ids: Iterable[int]) -> list[DictionaryItem]:
     wanted = set(ids)
     tags = list(
         DictionaryItem.objects.filter(
@@ -174,7 +174,7 @@ def _tags(organisation_id: int, ids: Iterable[int]) -> list[DictionaryItem]:
     return tags
 
 
-def _staff(organisation_id: int, pk: int | None, field_name: str) -> Staff | None:
+def check_staff(organisation_id: int, pk: int | None, field_name: str) -> Staff | None:
     if pk is None:
         return None
     staff = Staff.objects.filter(pk=pk, organisation_id=organisation_id, is_active=True).first()
@@ -221,21 +221,23 @@ def _apply(actor: User, customer: Customer, data: CustomerInput) -> list[Diction
         customer.id_number_index = crypto.blind_index(id_number)
         customer.id_number_tail = id_number[-4:]
     customer.card_no = _card_no(actor, org, data.card_no, pk)
-    customer.source_channel = _dictionary(
+    customer.source_channel = check_dictionary(
         org, data.source_channel_id, DictionaryKind.CHANNEL, "source_channel"
     )
-    customer.info_source = _dictionary(org, data.info_source_id, DictionaryKind.INFO_SOURCE, "info_source")
-    customer.region = _dictionary(org, data.region_id, DictionaryKind.REGION, "region")
+    customer.info_source = check_dictionary(
+        org, data.info_source_id, DictionaryKind.INFO_SOURCE, "info_source"
+    )
+    customer.region = check_dictionary(org, data.region_id, DictionaryKind.REGION, "region")
     customer.referrer_customer = _referrer(org, data.referrer_customer_id, pk)
-    customer.referrer_staff = _staff(org, data.referrer_staff_id, "referrer_staff")
-    customer.consultant = _staff(org, data.consultant_id, "consultant")
-    customer.doctor = _staff(org, data.doctor_id, "doctor")
+    customer.referrer_staff = check_staff(org, data.referrer_staff_id, "referrer_staff")
+    customer.consultant = check_staff(org, data.consultant_id, "consultant")
+    customer.doctor = check_staff(org, data.doctor_id, "doctor")
     customer.intention = (data.intention or "").strip()[:200]
     customer.remarks = (data.remarks or "").strip()[:2000]
     customer.custom_values = clean_custom_values(
         actor=actor, organisation_id=org, values=data.custom, current=customer.custom_values or {}
     )
-    return None if data.tag_ids is None else _tags(org, data.tag_ids)
+    return None if data.tag_ids is None else check_tags(org, data.tag_ids)
 
 
 def _snapshot(customer: Customer) -> dict[str, Any]:
@@ -301,7 +303,7 @@ def customer_tags_set(*, actor: User, customer_id: int, tag_ids: Iterable[int]) 
     require_perm(actor, "customers.change_customer")
     customer = _locked(actor, customer_id)
     before = _snapshot(customer)
-    customer.tags.set(_tags(customer.organisation_id, tag_ids))
+    customer.tags.set(check_tags(customer.organisation_id, tag_ids))
     customer.updated_by = actor
     customer.save(update_fields=["updated_by", "updated_at"])
     _audit(actor, "tag", customer, before)
@@ -338,8 +340,10 @@ def customer_status_refresh(*, customer: Customer, now: datetime.datetime | None
         visit_count=customer.visit_count,
         last_visit_at=customer.last_visit_at,
         now=now,
-        dormant_days=params.param_value("crm.dormant_days", organisation_id=org),
-        lost_days=params.param_value("crm.lost_days", organisation_id=org),
+        dormant_days=params.param_value(
+            "crm.dormant_days", organisation_id=org, branch_id=customer.branch_id
+        ),
+        lost_days=params.param_value("crm.lost_days", organisation_id=org, branch_id=customer.branch_id),
     )
     if status == customer.status:
         return False

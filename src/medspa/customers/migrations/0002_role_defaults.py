@@ -18,6 +18,8 @@ GRANTS = {
     ),
     "director": (
         "customers.view_customer",
+        "customers.add_customer",
+        "customers.change_customer",
         "customers.export_customer",
         "customers.view_full_contact",
         "customers.bulk_change_customer",
@@ -85,6 +87,7 @@ GRANTS = {
     ),
     "marketing": (
         "customers.view_customer",
+        "customers.change_customer",
         "customers.export_customer",
         "customers.bulk_change_customer",
         "customers.view_memberlevel",
