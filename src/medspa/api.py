@@ -8,6 +8,11 @@ from medspa.accounts.security_api import router as security_router
 from medspa.audit.api import router as audit_router
 from medspa.configuration.api import router as configuration_router
 from medspa.core.api import install_error_handlers
+from medspa.customers.api import router as customers_router
+from medspa.customers.bulk_api import router as customer_bulk_router
+from medspa.customers.import_api import router as customer_import_router
+from medspa.customers.record_api import router as customer_records_router
+from medspa.customers.setup_api import router as customer_setup_router
 from medspa.organization.api import router as organization_router
 
 api = NinjaAPI(
@@ -25,3 +30,8 @@ api.add_router("", security_router)
 api.add_router("", organization_router)
 api.add_router("", audit_router)
 api.add_router("", configuration_router)
+api.add_router("", customer_bulk_router)  # before /customers/{id}: fixed paths first
+api.add_router("", customers_router)
+api.add_router("", customer_import_router)
+api.add_router("", customer_setup_router)
+api.add_router("", customer_records_router)

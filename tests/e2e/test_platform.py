@@ -17,9 +17,13 @@ pytestmark = [
 
 INITIAL = "Chu@shi2026"
 CHOSEN = "Lin#Xiaoyu77"
-# What the built-in 咨询师 role opens: colleagues and reference data, nothing administrative.
+# What the built-in 咨询师 role opens: her customers and their records, colleagues and reference
+# data — nothing administrative.
 CONSULTANT_MENU = {
     "home",
+    "customers-customers",
+    "customers-consultations",
+    "customers-complaints",
     "api-docs",
     "organization-branches",
     "organization-departments",
