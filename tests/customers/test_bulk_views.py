@@ -140,3 +140,19 @@ def test_tags_endpoint_lists_groups_with_their_tags(client, logged_in, branch, d
     assert groups[0]["tags"][0] == {"id": groups[0]["tags"][0]["id"], "name": "VIP", "colour": "#d63939"}
     storekeeper = role_user("库管", username="store", branches=[branch])
     assert logged_in(storekeeper).get("/api/v1/tags").status_code == 403
+
+
+def test_ticked_rows_go_to_the_bulk_page(logged_in, director, branch):
+    chosen = [CustomerFactory(branch=branch, name=f"赵{i}") for i in range(2)]
+    CustomerFactory(branch=branch, name="钱一")
+    client = logged_in(director)
+    listing = client.get(reverse("customers:customer_list")).content.decode()
+    assert 'data-testid="act-on-selection"' in listing
+    assert f'name="id" value="{chosen[0].pk}" form="list-selection"' in listing
+    page = client.get(reverse("customer_bulk:change"), {"id": [c.pk for c in chosen]}).content.decode()
+    assert "已选 2 位客户" in page and "赵0" in page and "钱一" not in page
+    consultant = role_user("咨询师", username="c9", branches=[branch])
+    assert (
+        'data-testid="act-on-selection"'
+        not in logged_in(consultant).get(reverse("customers:customer_list")).content.decode()
+    )

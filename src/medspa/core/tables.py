@@ -130,7 +130,14 @@ class Table:
         return result
 
     def body(self) -> list[list[Cell]]:
+        return [cells for _key, cells in self.keyed_body()]
+
+    def keyed_body(self) -> list[tuple[Any, list[Cell]]]:
+        """(primary key, cells) per row, for lists whose rows can be ticked."""
         return [
-            [Cell(text=c.text(row), url=c.url(row), numeric=c.money) for c in self.columns]
+            (
+                getattr(row, "pk", None),
+                [Cell(text=c.text(row), url=c.url(row), numeric=c.money) for c in self.columns],
+            )
             for row in self.rows
         ]

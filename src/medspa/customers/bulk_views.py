@@ -46,13 +46,13 @@ class BulkChangeView(ObjectFormView):
         return self.form_class(data=data, initial={"ids": self._chosen()}, **self.form_kwargs())
 
     def _chosen(self) -> str:
-        """``?ids=1,2,3`` (ticked rows), else the customers the list's filter finds (the list's
-        "change these" button passes its query); no filter at all chooses nobody."""
-        explicit = self.request.GET.get("ids", "")
+        """``?id=1&id=2`` (rows ticked in the list) or ``?ids=1,2``, else the customers the list's
+        filter finds (its "change these" button passes the query); no filter chooses nobody."""
+        explicit = self.request.GET.get("ids", "") or ",".join(self.request.GET.getlist("id"))
         if explicit:
             return explicit
         query = self.request.GET.copy()
-        for key in ("sort", "page", "per_page"):
+        for key in ("sort", "page", "per_page", "id"):
             query.pop(key, None)
         if not any(v for values in query.lists() for v in values[1]):
             return ""

@@ -77,6 +77,15 @@ class CustomerListView(ObjectListView):
     create_label = gettext_lazy("New customer")
     empty_text = gettext_lazy("No customers match.")
 
+    def selection_action(self) -> dict[str, str] | None:
+        user = self.request.user
+        if all(user.has_perm(p) for p in ("customers.change_customer", "customers.bulk_change_customer")):
+            return {
+                "label": str(gettext_lazy("Change the ticked customers")),
+                "url": reverse("customer_bulk:change"),
+            }
+        return None
+
     def list_actions(self, query: str) -> list[dict[str, str]]:
         user = self.request.user
         actions = []

@@ -114,8 +114,14 @@ class ObjectListView(PermissionRequiredView):
             create_label=self.create_label or _("Add"),
             empty_text=self.empty_text or _("Nothing here yet."),
             list_actions=self.list_actions(query.urlencode()),
+            selection=self.selection_action(),
         )
         return render(request, template_for(request, self.template_name, "results"), context)
+
+    def selection_action(self) -> dict[str, str] | None:
+        """``{"label", "url"}`` when rows can be ticked: the ticked rows' keys go to ``url`` as
+        ``?id=1&id=2`` (GET, so the target page shows what it will do before anything changes)."""
+        return None
 
     def list_actions(self, query: str) -> list[dict[str, str]]:
         """Extra buttons beside "new": ``{"label", "url", "icon", "testid"}``, already filtered by
