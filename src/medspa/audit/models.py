@@ -82,7 +82,11 @@ class AuditEvent(models.Model):
         ordering = ["-pk"]
         default_permissions = ("view",)
         permissions = [("export_auditevent", _("Can export audit events"))]
-        indexes = [models.Index(fields=["actor", "-occurred_at"], name="audit_actor_time")]
+        indexes = [
+            models.Index(fields=["actor", "-occurred_at"], name="audit_actor_time"),
+            # one object's history, newest first (e.g. the customer archive's timeline)
+            models.Index(fields=["object_type", "object_id", "-id"], name="audit_object"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.module}.{self.action}"
