@@ -90,7 +90,8 @@ def download_response(customer_file: CustomerFile, handle: Any, *, inline: bool 
 
 
 class NextMixin:
-    """After a successful form: the ``next`` URL when given (the archive), else ``default_url``."""
+    """After a successful form: the ``next`` URL when given (the archive), else ``default_url``
+    — by default the archive of the customer the result belongs to."""
 
     request: HttpRequest
 
@@ -98,7 +99,7 @@ class NextMixin:
         return safe_next(self.request) or self.default_url(result)
 
     def default_url(self, result: Any) -> str:
-        raise NotImplementedError
+        return customer_url(result.customer_id)
 
 
 class CustomerMixin:
@@ -449,9 +450,6 @@ class CustomerFileUploadView(CustomerMixin, FilesFormMixin, RecordFormMixin, Obj
             consultation_id=data["consultation"].pk if data["consultation"] else None,
             description=data["description"],
         )
-
-    def default_url(self, result: CustomerFile) -> str:
-        return customer_url(result.customer_id)
 
 
 class CustomerFileDeleteView(NextMixin, ObjectDeleteView):
