@@ -4,22 +4,9 @@ reading (pypinyin's phrase dictionary picks it for common names)."""
 
 from __future__ import annotations
 
-import re
+from medspa.core.pinyin import name_keys
 
-from pypinyin import Style, lazy_pinyin
-
-_ASCII_WORD = re.compile(r"[a-z0-9]+")
-
-
-def name_keys(name: str) -> tuple[str, str]:
-    """(full pinyin, initials), lower case, no spaces; Latin letters and digits kept as they are."""
-    full: list[str] = []
-    initials: list[str] = []
-    for syllable in lazy_pinyin(name.strip().lower(), style=Style.NORMAL, errors="default"):
-        for word in _ASCII_WORD.findall(syllable.lower()):
-            full.append(word)
-            initials.append(word[0])
-    return "".join(full)[:200], "".join(initials)[:50]
+__all__ = ["classify", "name_keys", "phone_last4"]
 
 
 def phone_last4(phone: str) -> str:
