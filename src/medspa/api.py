@@ -13,6 +13,11 @@ from medspa.customers.bulk_api import router as customer_bulk_router
 from medspa.customers.import_api import router as customer_import_router
 from medspa.customers.record_api import router as customer_records_router
 from medspa.customers.setup_api import router as customer_setup_router
+from medspa.inventory.close_api import router as inventory_close_router
+from medspa.inventory.document_api import router as inventory_docs_router
+from medspa.inventory.master_api import router as inventory_master_router
+from medspa.inventory.stock_api import router as inventory_stock_router
+from medspa.inventory.stocktake_api import router as inventory_stocktake_router
 from medspa.organization.api import router as organization_router
 
 api = NinjaAPI(
@@ -35,3 +40,8 @@ api.add_router("", customers_router)
 api.add_router("", customer_import_router)
 api.add_router("", customer_setup_router)
 api.add_router("", customer_records_router)
+api.add_router("", inventory_stock_router)
+api.add_router("", inventory_master_router)
+api.add_router("", inventory_stocktake_router)
+api.add_router("", inventory_close_router)
+api.add_router("", inventory_docs_router)

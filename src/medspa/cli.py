@@ -1,4 +1,4 @@
-"""The ``medspa`` command: demo, serve, worker, scheduler, seed, audit, manage."""
+"""The ``medspa`` command: demo, serve, worker, scheduler, seed, audit, inventory, manage."""
 
 from __future__ import annotations
 
@@ -81,6 +81,17 @@ def cmd_audit(args: argparse.Namespace, extra: Sequence[str]) -> int:
         print(exc.message, file=sys.stderr)
         return 2
     return 0
+
+
+def cmd_inventory(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    _django_setup()
+    from medspa.inventory.management.commands import inventory_verify
+
+    missing = inventory_verify.unknown_warehouses(args.warehouses or [])
+    if missing:
+        print(f"no warehouse with id {', '.join(map(str, missing))}", file=sys.stderr)
+        return 2
+    return inventory_verify.report(sys.stdout, args.warehouses or None)
 
 
 def _print_logins(logins: list[tuple[str, str]]) -> None:
@@ -198,6 +209,16 @@ def build_parser() -> argparse.ArgumentParser:
     purge = audit_sub.add_parser("purge", help="delete audit events older than the retention period")
     purge.add_argument("--older-than-days", type=int, required=True, dest="older_than_days")
     audit.set_defaults(func=cmd_audit)
+
+    inventory = sub.add_parser("inventory", help="check the stock ledger")
+    inventory_sub = inventory.add_subparsers(dest="inventory_command", required=True)
+    inventory_verify = inventory_sub.add_parser(
+        "verify", help="prove every stock balance equals its moves; exit status 1 lists the problems"
+    )
+    inventory_verify.add_argument(
+        "--warehouse", type=int, action="append", dest="warehouses", metavar="ID", help="only this warehouse"
+    )
+    inventory.set_defaults(func=cmd_inventory)
 
     manage_parser = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage_parser.set_defaults(func=None)

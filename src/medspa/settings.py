@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "medspa.audit",
     "medspa.configuration",
     "medspa.customers",
+    "medspa.inventory",
 ]
 
 MIDDLEWARE = [

@@ -203,8 +203,118 @@ APP_DEFAULTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# What the inventory app grants by default (frozen copy: inventory 0002).
+def _inventory(*codenames: str) -> tuple[str, ...]:
+    return tuple(f"inventory.{c}" for c in codenames)
+
+
+INVENTORY_DEFAULTS: dict[str, tuple[str, ...]] = {
+    "director": _inventory(
+        "view_warehouse",
+        "view_item",
+        "view_itemcategory",
+        "view_company",
+        "view_certificate",
+        "view_lot",
+        "view_stockbalance",
+        "view_stockmove",
+        "view_stockdocument",
+        "view_stocktake",
+        "view_monthclose",
+        "view_stockalert",
+        "approve_stockdocument",
+        "approve_stocktake",
+    ),
+    "nurse": _inventory(
+        "view_warehouse",
+        "view_item",
+        "view_lot",
+        "view_stockbalance",
+        "view_stockmove",
+        "view_stockdocument",
+        "add_stockdocument",
+        "change_stockdocument",
+        "post_stockdocument",
+        "view_stocktake",
+        "add_stocktake",
+        "view_stockalert",
+        "change_stockalert",
+    ),
+    "doctor": _inventory(
+        "view_item",
+        "view_lot",
+        "view_stockbalance",
+    ),
+    "storekeeper": _inventory(
+        "view_warehouse",
+        "add_warehouse",
+        "change_warehouse",
+        "view_bin",
+        "add_bin",
+        "change_bin",
+        "view_itemcategory",
+        "add_itemcategory",
+        "change_itemcategory",
+        "view_company",
+        "add_company",
+        "change_company",
+        "view_certificate",
+        "add_certificate",
+        "change_certificate",
+        "view_item",
+        "add_item",
+        "change_item",
+        "view_packunit",
+        "add_packunit",
+        "change_packunit",
+        "view_itembarcode",
+        "add_itembarcode",
+        "change_itembarcode",
+        "view_stocklevel",
+        "add_stocklevel",
+        "change_stocklevel",
+        "view_lot",
+        "view_serial",
+        "view_stockbalance",
+        "view_stockmove",
+        "view_stockdocument",
+        "add_stockdocument",
+        "change_stockdocument",
+        "post_stockdocument",
+        "view_stocktake",
+        "add_stocktake",
+        "change_stocktake",
+        "approve_stocktake",
+        "view_monthclose",
+        "add_monthclose",
+        "view_stockalert",
+        "change_stockalert",
+    ),
+    "finance": _inventory(
+        "view_warehouse",
+        "view_item",
+        "view_itemcategory",
+        "view_company",
+        "view_certificate",
+        "view_lot",
+        "view_stockbalance",
+        "view_stockmove",
+        "view_stockdocument",
+        "view_stocktake",
+        "view_monthclose",
+        "view_stockalert",
+        "add_monthclose",
+        "reopen_monthclose",
+    ),
+}
+
+
 BUILTIN_ROLES: tuple[BuiltinRole, ...] = tuple(
-    replace(role, permissions=role.permissions + APP_DEFAULTS.get(role.key, ())) for role in _BASE_ROLES
+    replace(
+        role,
+        permissions=role.permissions + APP_DEFAULTS.get(role.key, ()) + INVENTORY_DEFAULTS.get(role.key, ()),
+    )
+    for role in _BASE_ROLES
 )
 
 
