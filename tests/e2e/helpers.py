@@ -44,3 +44,10 @@ def choose(select, *texts: str) -> None:
     )
     assert len(values) == len(texts), f"options for {texts}: {values}"
     select.select_option(values)
+
+
+def htmx_settled(page) -> None:
+    """Wait until htmx has no request in flight and has processed what it last swapped in: new
+    content carries ``htmx-added`` until htmx binds its ``hx-*`` attributes (after the settle
+    delay), so typing into or clicking it earlier would go unnoticed."""
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")).to_have_count(0)
