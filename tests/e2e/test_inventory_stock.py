@@ -12,7 +12,6 @@ from playwright.sync_api import expect
 
 from medspa.inventory import stock_services
 from medspa.inventory.models import StockAlert
-from tests.e2e.conftest import browser, page, viewport  # noqa: F401  (the browser fixtures)
 from tests.e2e.helpers import login, open_menu_item
 from tests.factories import PASSWORD
 from tests.inventory.test_stock_support import (  # noqa: F401  (clear_cache is a fixture)
@@ -43,7 +42,7 @@ def rows(tab):
     return tab.get_by_test_id("object-table").locator("tbody tr")
 
 
-def test_storekeeper_queries_stock_and_reads_alerts(page, permissions, branch, other_branch, viewport):  # noqa: F811
+def test_storekeeper_queries_stock_and_reads_alerts(page, permissions, branch, other_branch, viewport):
     world = build_world(branch, other_branch)
     add_levels(world)
     stock_services.alerts_generate(day=today())
