@@ -44,6 +44,7 @@ from medspa.inventory.choices import (
     WarehouseKind,
 )
 from medspa.inventory.ledger import COST_PLACES, DocumentRef, MoveInput, clean_quantity
+from medspa.inventory.master_selectors import certificate_status
 from medspa.inventory.models import (
     Bin,
     Company,
@@ -57,7 +58,6 @@ from medspa.inventory.models import (
     StockMove,
     Warehouse,
 )
-from medspa.inventory.params import CERTIFICATE_WARNING_DAYS
 
 __all__ = [
     "LineInput",
@@ -201,38 +201,31 @@ def _supplier(actor: Any, supplier: Company | int | None, *, required: bool) -> 
 def certificate_check(supplier: Company, *, on: datetime.date) -> list[str]:
     """Refuse a supplier with an expired required certificate (the message names it); return
     warnings for required certificates expiring within ``inventory.certificate_warning_days``
-    (30 by default)."""
-    required = list(
-        supplier.certificates.filter(is_required=True, expires_on__isnull=False).order_by("expires_on")
-    )
-    for certificate in required:
-        if certificate.expires_on is not None and certificate.expires_on < on:
-            raise ValidationError(
-                _(
-                    "%(company)s: the %(kind)s %(number)s expired on %(date)s; "
-                    "receiving from this supplier is refused."
-                )
-                % {
-                    "company": supplier.name,
-                    "kind": certificate.get_kind_display(),
-                    "number": certificate.number,
-                    "date": f"{certificate.expires_on:%Y-%m-%d}",
-                },
-                field="supplier",
+    (30 by default) — the dates come from ``master_selectors.certificate_status``."""
+    expired, expiring = certificate_status(supplier, on)
+    for certificate in expired[:1]:
+        raise ValidationError(
+            _(
+                "%(company)s: the %(kind)s %(number)s expired on %(date)s; "
+                "receiving from this supplier is refused."
             )
-    days = int(param_value(CERTIFICATE_WARNING_DAYS, organisation_id=supplier.organisation_id))
-    horizon = on + datetime.timedelta(days=days)
+            % _certificate_names(supplier, certificate),
+            field="supplier",
+        )
     return [
         _("%(company)s: the %(kind)s %(number)s expires on %(date)s.")
-        % {
-            "company": supplier.name,
-            "kind": certificate.get_kind_display(),
-            "number": certificate.number,
-            "date": f"{certificate.expires_on:%Y-%m-%d}",
-        }
-        for certificate in required
-        if certificate.expires_on is not None and certificate.expires_on <= horizon
+        % _certificate_names(supplier, certificate)
+        for certificate in expiring
     ]
+
+
+def _certificate_names(supplier: Company, certificate: Any) -> dict[str, str]:
+    return {
+        "company": supplier.name,
+        "kind": certificate.get_kind_display(),
+        "number": certificate.number,
+        "date": f"{certificate.expires_on:%Y-%m-%d}",
+    }
 
 
 def _bin(warehouse: Warehouse | None, bin_id: int | None, *, field_name: str) -> Bin | None:

@@ -321,11 +321,19 @@ def certificates_expiring_for(
     return certificates_for(actor).filter(expires_on__isnull=False, expires_on__lte=horizon)
 
 
-def certificate_status(company: Company, on: datetime.date) -> tuple[list[Certificate], list[Certificate]]:
-    """(required certificates expired on ``on``, required certificates expiring within 30 days
-    after it). Receiving refuses the first and warns about the second. A certificate is valid
-    through its expiry date."""
-    horizon = on + datetime.timedelta(days=CERTIFICATE_WARNING_DAYS)
+def certificate_status(
+    company: Company, on: datetime.date, *, within_days: int | None = None
+) -> tuple[list[Certificate], list[Certificate]]:
+    """(required certificates expired on ``on``, required certificates expiring within
+    ``within_days`` after it — by default the organisation's ``inventory.certificate_warning_days``,
+    30 unless changed). Receiving refuses the first and warns about the second. A certificate is
+    valid through its expiry date."""
+    if within_days is None:
+        from medspa.configuration.params import param_value
+        from medspa.inventory.params import CERTIFICATE_WARNING_DAYS as WARNING_PARAM
+
+        within_days = int(param_value(WARNING_PARAM, organisation_id=company.organisation_id))
+    horizon = on + datetime.timedelta(days=within_days)
     required = list(
         Certificate.objects.filter(company=company, is_required=True, expires_on__isnull=False).order_by(
             "expires_on", "pk"
