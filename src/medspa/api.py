@@ -6,6 +6,13 @@ from medspa.accounts.api import router as accounts_router
 from medspa.accounts.auth import api_auth
 from medspa.accounts.security_api import router as security_router
 from medspa.audit.api import router as audit_router
+from medspa.catalog.card_api import router as catalog_card_router
+from medspa.catalog.coupon_api import router as catalog_coupon_router
+from medspa.catalog.policy_api import router as catalog_policy_router
+from medspa.catalog.pricing_api import router as catalog_pricing_router
+from medspa.catalog.product_api import router as catalog_product_router
+from medspa.catalog.project_api import router as catalog_project_router
+from medspa.catalog.promotion_api import router as catalog_promotion_router
 from medspa.configuration.api import router as configuration_router
 from medspa.core.api import install_error_handlers
 from medspa.customers.api import router as customers_router
@@ -45,3 +52,10 @@ api.add_router("", inventory_master_router)
 api.add_router("", inventory_stocktake_router)
 api.add_router("", inventory_close_router)
 api.add_router("", inventory_docs_router)
+api.add_router("", catalog_project_router)
+api.add_router("", catalog_product_router)
+api.add_router("", catalog_card_router)
+api.add_router("", catalog_coupon_router)
+api.add_router("", catalog_promotion_router)
+api.add_router("", catalog_policy_router)
+api.add_router("", catalog_pricing_router)

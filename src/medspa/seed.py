@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from medspa.accounts import demo as accounts_demo
+from medspa.catalog import demo as catalog_demo
 from medspa.configuration import defaults as configuration_defaults
 from medspa.customers import demo as customers_demo
 from medspa.inventory import demo as inventory_demo
@@ -27,4 +28,5 @@ def run(dataset: str, *, password: str) -> list[tuple[str, str]]:
         )
         customers_demo.seed(organisation=organisation, branches=branches, staff=staff)
     inventory_demo.seed(organisation=organisation, branches=branches)
+    catalog_demo.seed(organisation=organisation, branches=branches)
     return logins

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "medspa.configuration",
     "medspa.customers",
     "medspa.inventory",
+    "medspa.catalog",
 ]
 
 MIDDLEWARE = [

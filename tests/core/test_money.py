@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from medspa.core import money
@@ -73,3 +73,52 @@ def test_format_cny(value, expected):
 @given(st.decimals(min_value=Decimal("-999999999.99"), max_value=Decimal("999999999.99"), places=2))
 def test_format_then_parse_round_trips(amount):
     assert money.parse(money.format_cny(amount)) == amount
+
+
+@pytest.mark.req("ORD-04")
+def test_allocate_splits_exactly_by_largest_remainder():
+    from medspa.core.money import allocate
+
+    # 3500 over list values 3840 and 198: exact shares 3328.3804… and 171.6196…
+    assert allocate(Decimal("3500"), [Decimal("3840"), Decimal("198")]) == [
+        Decimal("3328.38"),
+        Decimal("171.62"),
+    ]
+    # 0.10 over three equal weights: 0.04 goes to the first (ties by order)
+    assert allocate(Decimal("0.10"), [Decimal(1), Decimal(1), Decimal(1)]) == [
+        Decimal("0.04"),
+        Decimal("0.03"),
+        Decimal("0.03"),
+    ]
+    assert allocate(Decimal("-1.00"), [Decimal(1), Decimal(2)]) == [Decimal("-0.33"), Decimal("-0.67")]
+    assert allocate(Decimal("5"), [Decimal(0), Decimal(7)]) == [Decimal("0.00"), Decimal("5.00")]
+
+
+@pytest.mark.req("ORD-04")
+def test_allocate_refuses_nothing_to_split_by():
+    from medspa.core.money import allocate
+
+    with pytest.raises(ValueError):
+        allocate(Decimal("1"), [])
+    with pytest.raises(ValueError):
+        allocate(Decimal("1"), [Decimal(0), Decimal(0)])
+    with pytest.raises(ValueError):
+        allocate(Decimal("1"), [Decimal(-1), Decimal(2)])
+
+
+@pytest.mark.req("ORD-04")
+@given(
+    amount=st.decimals(min_value=0, max_value=10**9, places=2),
+    weights=st.lists(st.decimals(min_value=0, max_value=10**7, places=2), min_size=1, max_size=12),
+)
+def test_allocate_adds_up_and_stays_within_a_fen(amount, weights):
+    from medspa.core.money import allocate
+
+    assume(sum(weights) > 0)
+    shares = allocate(amount, weights)
+    assert sum(shares) == amount
+    total = sum(weights)
+    for share, weight in zip(shares, weights, strict=True):
+        assert share >= 0
+        assert abs(share - amount * weight / total) < Decimal("0.01")
+    assert allocate(amount, weights) == shares

@@ -167,6 +167,7 @@ def test_migration_and_roles_module_agree_on_every_builtin_role():
     later = [
         importlib.import_module("medspa.customers.migrations.0002_role_defaults").GRANTS,
         importlib.import_module("medspa.inventory.migrations.0002_role_defaults").GRANTS,
+        importlib.import_module("medspa.catalog.migrations.0002_role_defaults").GRANTS,
     ]
     assert [(k, n, s, d, set(p).union(*(g.get(k, ()) for g in later))) for k, n, s, d, p in frozen] == [
         (r.key, r.name, int(r.data_scope), r.description, set(r.permissions)) for r in BUILTIN_ROLES

@@ -309,10 +309,24 @@ INVENTORY_DEFAULTS: dict[str, tuple[str, ...]] = {
 }
 
 
+def _catalog_defaults() -> dict[str, tuple[str, ...]]:
+    """What the catalog app grants by default: the frozen copy in catalog 0002, read from there so
+    the two cannot drift (the migration module has no other imports than role_grants)."""
+    import importlib
+
+    return dict(importlib.import_module("medspa.catalog.migrations.0002_role_defaults").GRANTS)
+
+
+CATALOG_DEFAULTS = _catalog_defaults()
+
+
 BUILTIN_ROLES: tuple[BuiltinRole, ...] = tuple(
     replace(
         role,
-        permissions=role.permissions + APP_DEFAULTS.get(role.key, ()) + INVENTORY_DEFAULTS.get(role.key, ()),
+        permissions=role.permissions
+        + APP_DEFAULTS.get(role.key, ())
+        + INVENTORY_DEFAULTS.get(role.key, ())
+        + CATALOG_DEFAULTS.get(role.key, ()),
     )
     for role in _BASE_ROLES
 )

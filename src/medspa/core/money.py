@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from medspa.core.errors import ValidationError
@@ -57,3 +58,24 @@ def _too_large_message() -> str:
     from django.utils.translation import gettext
 
     return gettext("The amount is too large.")
+
+
+def allocate(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+    """Split ``amount`` (fen) over ``weights`` in proportion, rounded to the fen with the largest
+    remainder method: the shares add up to ``amount`` exactly and each is within one fen of its
+    exact share. Ties go to the earlier weight. All-zero weights are refused (nothing to split by)."""
+    amount = quantize(amount)
+    if any(weight < 0 for weight in weights):
+        raise ValueError("weights must not be negative")
+    total = sum(weights, Decimal(0))
+    if not weights or total == 0:
+        raise ValueError("nothing to allocate over")
+    cents = int(amount / FEN)
+    sign = -1 if cents < 0 else 1
+    exact = [abs(cents) * Decimal(weight) / total for weight in weights]
+    floors = [int(share) for share in exact]
+    left = abs(cents) - sum(floors)
+    by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for index in by_remainder[:left]:
+        floors[index] += 1
+    return [(sign * fen * FEN).quantize(FEN) for fen in floors]
