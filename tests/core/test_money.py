@@ -122,3 +122,10 @@ def test_allocate_adds_up_and_stays_within_a_fen(amount, weights):
         assert share >= 0
         assert abs(share - amount * weight / total) < Decimal("0.01")
     assert allocate(amount, weights) == shares
+
+
+@pytest.mark.parametrize("text", ["1e30", "1E+30", "123456789012345"])
+def test_parse_refuses_amounts_too_large_with_a_message(text):
+    with pytest.raises(ValidationError) as caught:
+        money.parse(text, field="price")
+    assert caught.value.field == "price"

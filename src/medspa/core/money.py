@@ -35,6 +35,8 @@ def parse(text: str | int | Decimal, *, field: str | None = None) -> Decimal:
         raise ValidationError(_invalid_message(), field=field) from exc
     if not amount.is_finite():
         raise ValidationError(_invalid_message(), field=field)
+    if amount.adjusted() >= MAX_DIGITS:  # 1e30 cannot even be quantized to the fen
+        raise ValidationError(_too_large_message(), field=field)
     amount = quantize(amount)
     if len(amount.as_tuple().digits) > MAX_DIGITS:
         raise ValidationError(_too_large_message(), field=field)

@@ -137,7 +137,9 @@ class ObjectListView(PermissionRequiredView):
             raise Http404
         if not self.can_export():
             raise DjangoPermissionDenied
-        return export_table(self.table_class, queryset[:MAX_ROWS].iterator(), fmt, self.export_basename)
+        return export_table(
+            self.table_class, queryset[:MAX_ROWS].iterator(chunk_size=2000), fmt, self.export_basename
+        )
 
 
 class ObjectDetailView(PermissionRequiredView):
