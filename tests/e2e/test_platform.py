@@ -21,6 +21,15 @@ CHOSEN = "Lin#Xiaoyu77"
 # data — nothing administrative.
 CONSULTANT_MENU = {
     "home",
+    "catalog-categories",
+    "catalog-coupon-types",
+    "catalog-coupons",
+    "catalog-packages",
+    "catalog-products",
+    "catalog-projects",
+    "catalog-promotions",
+    "catalog_pricing_preview",
+    "marketing-card-types",
     "customers-customers",
     "customers-consultations",
     "customers-complaints",
