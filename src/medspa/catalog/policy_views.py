@@ -31,7 +31,9 @@ from medspa.catalog.policy_tables import (
 )
 from medspa.core import menu
 from medspa.core.tables import Column
+from medspa.core.views import generic
 from medspa.core.views.generic import (
+    ActorFormMixin,
     ObjectCreateView,
     ObjectDeleteView,
     ObjectDetailView,
@@ -97,15 +99,6 @@ class PolicyDetailView(ObjectDetailView):
         return context
 
 
-class ActorForm:
-    """Forms whose choices come from the actor's organisation."""
-
-    request: Any
-
-    def form_kwargs(self) -> dict[str, Any]:
-        return {"actor": self.request.user}
-
-
 # --- discount rules (CAT-06) -------------------------------------------------------------------------
 
 
@@ -155,20 +148,17 @@ def _rule_arguments(form: forms.Form) -> dict[str, Any]:
     }
 
 
-class ToDetail:
-    detail_url_name: ClassVar[str]
-
-    def success_url(self, result: Model) -> str:
-        return reverse(self.detail_url_name, args=[result.pk])
+class ToDetail(generic.ToDetail):
+    namespace = NS
 
 
-class DiscountRuleCreateView(ToDetail, ActorForm, ObjectCreateView):
+class DiscountRuleCreateView(ToDetail, ActorFormMixin, ObjectCreateView):
     permissions = (VIEW_RULE, "catalog.add_discountrule")
     title = _("New discount rule")
     breadcrumbs = (RULES,)
     template_name = "catalog/policy/form.html"
     form_class = DiscountRuleForm
-    detail_url_name = f"{NS}:rule_detail"
+    model_name = "rule"
     success_message = _("The discount rule was created.")
 
     def perform(self, form: forms.Form) -> Any:
@@ -182,7 +172,7 @@ class DiscountRuleEditView(ToDetail, ObjectEditView):
     template_name = "catalog/policy/form.html"
     getter = selectors.discount_rule_get_for
     form_class = DiscountRuleForm
-    detail_url_name = f"{NS}:rule_detail"
+    model_name = "rule"
     success_message = _("The discount rule was saved.")
 
     def form_kwargs(self) -> dict[str, Any]:
@@ -344,13 +334,13 @@ def _plan_arguments(form: forms.Form) -> dict[str, Any]:
     }
 
 
-class CommissionPlanCreateView(ToDetail, ActorForm, ObjectCreateView):
+class CommissionPlanCreateView(ToDetail, ActorFormMixin, ObjectCreateView):
     permissions = (VIEW_PLAN, "catalog.add_commissionplan")
     title = _("New commission plan")
     breadcrumbs = (PLANS,)
     template_name = "catalog/policy/form.html"
     form_class = CommissionPlanForm
-    detail_url_name = f"{NS}:plan_detail"
+    model_name = "plan"
     success_message = _("The commission plan was created.")
 
     def perform(self, form: forms.Form) -> Any:
@@ -364,7 +354,7 @@ class CommissionPlanEditView(ToDetail, ObjectEditView):
     template_name = "catalog/policy/form.html"
     getter = selectors.commission_plan_get_for
     form_class = CommissionPlanForm
-    detail_url_name = f"{NS}:plan_detail"
+    model_name = "plan"
     success_message = _("The commission plan was saved.")
 
     def form_kwargs(self) -> dict[str, Any]:
@@ -384,7 +374,7 @@ class CommissionPlanDeactivateView(ToDetail, ObjectDeleteView):
     title = _("Deactivate commission plan")
     breadcrumbs = (PLANS,)
     getter = selectors.commission_plan_get_for
-    detail_url_name = f"{NS}:plan_detail"
+    model_name = "plan"
     submit_label = _("Deactivate")
     confirm_text = _("A deactivated plan no longer applies on any date. Deactivate it?")
     success_message = _("The commission plan was deactivated.")

@@ -36,6 +36,7 @@ from medspa.catalog.product_forms import (
 from medspa.catalog.product_tables import PackageTable, ProductTable
 from medspa.core import errors, menu
 from medspa.core.money import format_cny
+from medspa.core.views import generic
 from medspa.core.views.generic import (
     ObjectCreateView,
     ObjectDeleteView,
@@ -134,11 +135,8 @@ class CatalogDetailView(ObjectDetailView):
         }
 
 
-class ToDetail:
-    model_name: ClassVar[str]
-
-    def success_url(self, result: Any) -> str:
-        return reverse(f"{NS}:{self.model_name}_detail", args=[result.pk])
+class ToDetail(generic.ToDetail):
+    namespace = NS
 
 
 # --- products (CAT-02) --------------------------------------------------------------------------------

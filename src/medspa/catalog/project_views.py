@@ -47,13 +47,16 @@ from medspa.catalog.project_forms import (
 from medspa.catalog.project_tables import CategoryTable, ProjectTable
 from medspa.core import errors, menu
 from medspa.core.money import format_cny
+from medspa.core.views import generic
 from medspa.core.views.generic import (
+    ActorFormMixin,
     ObjectCreateView,
     ObjectDeleteView,
     ObjectDetailView,
     ObjectEditView,
     ObjectListView,
     PermissionRequiredView,
+    detail_section,
     get_or_404,
 )
 from medspa.inventory.master_selectors import item_search
@@ -100,43 +103,8 @@ def _percent_text(value: Decimal | None) -> str:
     return "" if value is None else f"{value.normalize():f} %"
 
 
-def _section(
-    key: str,
-    title: Any,
-    headers: list[Any],
-    rows: list[dict[str, Any]],
-    *,
-    add_url: str | None = None,
-    add_label: Any = None,
-    empty: Any = None,
-) -> dict[str, Any]:
-    return {
-        "key": key,
-        "title": title,
-        "headers": headers,
-        "rows": rows,
-        "add_url": add_url,
-        "add_label": add_label,
-        "empty": empty or _("Nothing here yet."),
-    }
-
-
-class ActorFormMixin:
-    """Forms whose choices come from selectors need the actor."""
-
-    request: Any
-
-    def form_kwargs(self) -> dict[str, Any]:
-        return {"actor": _actor(self.request)}
-
-
-class ToDetail:
-    """After a successful form: the object's detail page."""
-
-    model_name: ClassVar[str]
-
-    def success_url(self, result: Model) -> str:
-        return reverse(f"{NS}:{self.model_name}_detail", args=[result.pk])
+class ToDetail(generic.ToDetail):
+    namespace = NS
 
 
 class CatalogDetailView(ObjectDetailView):
@@ -210,7 +178,7 @@ class CategoryDetailView(CatalogDetailView):
             for child in selectors.categories_for(actor).filter(parent=obj)
         ]
         sections = [
-            _section(
+            detail_section(
                 "children",
                 _("Sub-categories"),
                 [_("Code"), _("Name"), _("Active")],
@@ -228,7 +196,7 @@ class CategoryDetailView(CatalogDetailView):
                 for p in selectors.projects_for(actor).filter(category=obj)[:CATEGORY_PROJECTS]
             ]
             sections.append(
-                _section(
+                detail_section(
                     "projects",
                     _("Projects"),
                     [_("Code"), _("Name"), _("List price"), _("Active")],
@@ -378,28 +346,28 @@ class ProjectDetailView(CatalogDetailView):
         ]
         fees = [{"cells": [row.position.name, format_cny(row.fee)]} for row in obj.operator_fees.all()]
         return [
-            _section(
+            detail_section(
                 "levels",
                 _("Member prices"),
                 [_("Member level"), _("Member price"), _("Pays percent of list price")],
                 levels,
                 empty=_("No member prices: each member level's own discount applies."),
             ),
-            _section(
+            detail_section(
                 "resources",
                 _("Required resources"),
                 [_("Resource"), _("Room or device type"), _("Quantity")],
                 resources,
                 empty=_("No resources required."),
             ),
-            _section(
+            detail_section(
                 "materials",
                 _("Standard consumables per session"),
                 [_("Item"), _("Specification"), _("Quantity per session"), _("Note")],
                 materials,
                 empty=_("No standard consumables."),
             ),
-            _section(
+            detail_section(
                 "fees",
                 _("Operators and operation fees"),
                 [_("Position"), _("Fee per session")],

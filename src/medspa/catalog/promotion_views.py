@@ -29,6 +29,7 @@ from medspa.core import menu
 from medspa.core.errors import ValidationError
 from medspa.core.export import FORMATS, MAX_ROWS, export_table
 from medspa.core.money import format_cny
+from medspa.core.views import generic
 from medspa.core.views.generic import (
     ObjectCreateView,
     ObjectDeleteView,
@@ -59,9 +60,9 @@ def _targets_error(call: Any) -> Any:
         raise
 
 
-class ToDetail:
-    def success_url(self, result: Model) -> str:
-        return reverse(f"{NS}:promotion_detail", args=[result.pk])
+class ToDetail(generic.ToDetail):
+    namespace = NS
+    model_name = "promotion"
 
 
 class PromotionListView(ObjectListView):

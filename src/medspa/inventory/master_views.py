@@ -20,13 +20,16 @@ from django.utils.translation import gettext_lazy as _
 from medspa.accounts.models import User
 from medspa.core import menu
 from medspa.core.money import format_cny
+from medspa.core.views import generic
 from medspa.core.views.generic import (
+    ActorFormMixin,
     ObjectCreateView,
     ObjectDeleteView,
     ObjectDetailView,
     ObjectEditView,
     ObjectListView,
     PermissionRequiredView,
+    detail_section,
     get_or_404,
 )
 from medspa.inventory import master_selectors as selectors
@@ -100,43 +103,8 @@ def _quantity_text(value: Decimal | None) -> str:
     return "" if value is None else f"{value.normalize():f}"
 
 
-def _section(
-    key: str,
-    title: Any,
-    headers: list[Any],
-    rows: list[dict[str, Any]],
-    *,
-    add_url: str | None = None,
-    add_label: Any = None,
-    empty: Any = None,
-) -> dict[str, Any]:
-    return {
-        "key": key,
-        "title": title,
-        "headers": headers,
-        "rows": rows,
-        "add_url": add_url,
-        "add_label": add_label,
-        "empty": empty or _("Nothing here yet."),
-    }
-
-
-class ActorFormMixin:
-    """Forms whose choices come from selectors need the actor."""
-
-    request: Any
-
-    def form_kwargs(self) -> dict[str, Any]:
-        return {"actor": _actor(self.request)}
-
-
-class ToDetail:
-    """After a successful form: the object's detail page."""
-
-    model_name: ClassVar[str]
-
-    def success_url(self, result: Model) -> str:
-        return reverse(f"{NS}:{self.model_name}_detail", args=[result.pk])
+class ToDetail(generic.ToDetail):
+    namespace = NS
 
 
 class MasterDetailView(ObjectDetailView):
@@ -277,7 +245,7 @@ class WarehouseDetailView(MasterDetailView):
             reverse(f"{NS}:bin_create", args=[obj.pk]) if obj.is_active and self.can("bin", "add") else None
         )
         return [
-            _section(
+            detail_section(
                 "bins",
                 _("Bin locations"),
                 [_("Code"), _("Name"), _("Active")],
@@ -453,7 +421,7 @@ class CategoryDetailView(MasterDetailView):
             for child in children
         ]
         return [
-            _section(
+            detail_section(
                 "children",
                 _("Sub-categories"),
                 [_("Code"), _("Name"), _("Active")],
@@ -598,7 +566,7 @@ class ItemDetailView(MasterDetailView):
             }
             for unit in obj.pack_units.all()
         ]
-        return _section(
+        return detail_section(
             "pack-units",
             _("Pack units"),
             [_("Unit"), _("Base units per unit"), _("Conversion")],
@@ -619,7 +587,7 @@ class ItemDetailView(MasterDetailView):
             }
             for barcode in obj.barcodes.all()
         ]
-        return _section(
+        return detail_section(
             "barcodes",
             _("Barcodes"),
             [_("Barcode / GTIN"), _("Unit")],
@@ -647,7 +615,7 @@ class ItemDetailView(MasterDetailView):
             }
             for level in selectors.levels_for(_actor(self.request), obj)
         ]
-        return _section(
+        return detail_section(
             "levels",
             _("Stock levels"),
             [_("Warehouse"), _("Branch"), _("Minimum"), _("Maximum")],
@@ -983,7 +951,7 @@ class CompanyDetailView(MasterDetailView):
             for cert in obj.certificates.all()
         ]
         return [
-            _section(
+            detail_section(
                 "certificates",
                 _("Certificates"),
                 [

@@ -6,14 +6,16 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from medspa.core.export import FORMATS, MAX_ROWS, export_table
+from medspa.core.views import generic
 from medspa.core.views.generic import (
+    ActorFormMixin,
     ObjectCreateView,
     ObjectDeleteView,
     ObjectDetailView,
@@ -79,22 +81,8 @@ class DetailView(ObjectDetailView):
         }
 
 
-class ToDetail:
-    """After a successful form: the object's detail page."""
-
-    model_name: ClassVar[str]
-
-    def success_url(self, result: Model) -> str:
-        return reverse(f"organization:{self.model_name}_detail", args=[result.pk])
-
-
-class ActorFormMixin:
-    """Forms whose choices come from selectors need the actor."""
-
-    request: Any
-
-    def form_kwargs(self) -> dict[str, Any]:
-        return {"actor": self.request.user}
+class ToDetail(generic.ToDetail):
+    namespace = "organization"
 
 
 # --- branches ----------------------------------------------------------------------------------

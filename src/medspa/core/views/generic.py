@@ -293,3 +293,48 @@ def _without(query: Any, key: str) -> str:
     copy = query.copy()
     copy.pop(key, None)
     return str(copy.urlencode())
+
+
+# --- small pieces the apps' edit and detail pages share ----------------------------------------------
+
+
+class ActorFormMixin:
+    """For forms whose choices come from selectors: the form gets the actor."""
+
+    request: Any
+
+    def form_kwargs(self) -> dict[str, Any]:
+        return {"actor": self.request.user}
+
+
+class ToDetail:
+    """After a successful form: the object's detail page, ``<namespace>:<model_name>_detail``.
+    An app sets ``namespace`` once on a subclass; each view sets ``model_name``."""
+
+    namespace: ClassVar[str]
+    model_name: ClassVar[str]
+
+    def success_url(self, result: Model) -> str:
+        return reverse(f"{self.namespace}:{self.model_name}_detail", args=[result.pk])
+
+
+def detail_section(
+    key: str,
+    title: Any,
+    headers: list[Any],
+    rows: list[dict[str, Any]],
+    *,
+    add_url: str | None = None,
+    add_label: Any = None,
+    empty: Any = None,
+) -> dict[str, Any]:
+    """One section of child rows on a detail page (rendered by the apps' detail templates)."""
+    return {
+        "key": key,
+        "title": title,
+        "headers": headers,
+        "rows": rows,
+        "add_url": add_url,
+        "add_label": add_label,
+        "empty": empty or _("Nothing here yet."),
+    }
