@@ -380,8 +380,8 @@ def test_query_count_does_not_grow_with_the_basket(
     lines = every_kind(catalog, quantity) * copies + [LineInput("project", p.pk, 1) for p in extra]
     actor = pricing_user(branch, authority="90")
     # scope of the actor 1, branch 1, customer 1, four kinds of line 4, member prices 1, category
-    # tree 1, discount rules 1, promotions 4 (with branches, levels, targets), coupons 4 (with the
-    # type's projects, products, categories), authority 1
-    with django_assert_num_queries(19):
+    # tree 1, discount floors 2 (their own tree and the rules), promotions 4 (with branches,
+    # levels, targets), coupons 4 (with the type's projects, products, categories), authority 1
+    with django_assert_num_queries(20):
         result = selectors.quote_for(actor, lines=lines, customer_id=her.pk, coupon_ids=[coupon.pk])
     assert len(result.lines) == 6 * copies + copies

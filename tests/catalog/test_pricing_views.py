@@ -266,7 +266,7 @@ def test_query_counts(client, branch, data, django_assert_num_queries, copies):
         ("project", data["water"].pk, 1),
         ("product", data["mask"].pk, 1),
     ]
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(21):
         response = client.post(PREVIEW, form(*(lines * copies), member_level=data["gold"].pk), headers=HTMX)
     assert len(response.context["result"]["quote"].lines) == 3 * copies
     assert timezone.now()  # the page prices at the current time

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Min, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,8 +45,6 @@ from medspa.catalog.models import (
     Category,
     Coupon,
     CouponType,
-    DiscountAuthority,
-    DiscountRule,
     Package,
     Product,
     Project,
@@ -54,6 +52,7 @@ from medspa.catalog.models import (
     Promotion,
     PromotionTarget,
 )
+from medspa.catalog.policy_selectors import DiscountTarget, discount_authority_for, discount_floors
 from medspa.catalog.pricing import (
     CARD_TYPE,
     HUNDRED,
@@ -193,7 +192,7 @@ def quote_request_for(
     items = _items(organisation_id, lines)
     level_prices = _level_prices(level, [line.id for line in lines if line.kind == PROJECT])
     chains = _category_chains(organisation_id, {_category_id(item) for item in items.values()} - {None})
-    floors = _floors(organisation_id, lines, items, chains)
+    floors = _floors(organisation_id, items)
 
     specs = []
     for index, line in enumerate(lines):
@@ -371,46 +370,23 @@ def _category_chains(organisation_id: int, category_ids: set[int | None]) -> dic
 
 
 def _floors(
-    organisation_id: int,
-    lines: Sequence[LineInput],
-    items: dict[tuple[str, int], _Item],
-    chains: dict[int, list[int]],
+    organisation_id: int, items: dict[tuple[str, int], _Item]
 ) -> dict[tuple[str, int], tuple[Decimal, bool]]:
-    """(lowest price %, never discounted) per item from its most specific discount rule (one
-    query)."""
-    project_ids = {line.id for line in lines if line.kind == PROJECT}
-    product_ids = {line.id for line in lines if line.kind == PRODUCT}
-    category_ids = {pk for chain in chains.values() for pk in chain}
-    condition = (
-        Q(project_id__in=project_ids) | Q(product_id__in=product_ids) | Q(category_id__in=category_ids)
+    """(lowest price %, never discounted) per item from its most specific discount rule, as
+    :func:`policy_selectors.discount_floors` resolves it."""
+    found = discount_floors(
+        organisation_id=organisation_id,
+        targets=[DiscountTarget(kind, pk, _category_id(item)) for (kind, pk), item in items.items()],
     )
-    by_project: dict[int, DiscountRule] = {}
-    by_product: dict[int, DiscountRule] = {}
-    by_category: dict[int, DiscountRule] = {}
-    if project_ids or product_ids or category_ids:
-        for row in DiscountRule.objects.filter(condition, organisation_id=organisation_id):
-            if row.project_id is not None:
-                by_project[row.project_id] = row
-            elif row.product_id is not None:
-                by_product[row.product_id] = row
-            elif row.category_id is not None:
-                by_category[row.category_id] = row
     floors: dict[tuple[str, int], tuple[Decimal, bool]] = {}
-    for (kind, pk), item in items.items():
-        own = by_project.get(pk) if kind == PROJECT else by_product.get(pk) if kind == PRODUCT else None
-        category_id = _category_id(item)
-        chain = chains.get(category_id, []) if category_id is not None else []
-        rule: DiscountRule | None = own
-        for ancestor_id in [] if rule is not None else chain:
-            rule = by_category.get(ancestor_id)
-            if rule is not None:
-                break
-        if rule is None:
-            floors[(kind, pk)] = (ZERO, False)
-        elif rule.never_discount:
-            floors[(kind, pk)] = (ZERO, True)
+    for key in items:
+        floor = found.get(key)
+        if floor is None:
+            floors[key] = (ZERO, False)
+        elif floor.never_discount:
+            floors[key] = (ZERO, True)
         else:
-            floors[(kind, pk)] = (rule.min_percent, False)
+            floors[key] = (floor.min_percent, False)
     return floors
 
 
@@ -541,22 +517,9 @@ def _coupon_spec(coupon: Coupon) -> CouponSpec:
 
 
 def authority_for(actor: User) -> Decimal | None:
-    """The lowest price % the actor may give by hand without approval: the lowest among her
-    roles' discount authorities in her organisation (as ``policy_selectors.
-    discount_authority_for``); a superuser has no limit (0); None: no authority at all."""
-    if not actor.is_active:
-        return None
-    if actor.is_superuser:
-        return ZERO
-    organisation_id = actor_organisation_id(actor)
-    lowest: Decimal | None = (
-        DiscountAuthority.objects.filter(organisation_id=organisation_id, role__user=actor)
-        .filter(
-            Q(role__profile__organisation__isnull=True) | Q(role__profile__organisation_id=organisation_id)
-        )
-        .aggregate(lowest=Min("min_percent"))["lowest"]
-    )
-    return lowest
+    """The lowest price % the actor may give by hand without approval (None: no authority; a
+    superuser: 0) — :func:`policy_selectors.discount_authority_for`."""
+    return discount_authority_for(actor)
 
 
 # --- what the preview page needs --------------------------------------------------------------------
